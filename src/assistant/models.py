@@ -1,0 +1,90 @@
+"""The data shapes that cross module boundaries (and the JSON contracts in GUIDE.md).
+
+One place for them so the CLI, the HTTP API, the UI and the evaluators all speak
+the same language. Every quote carries the character span of the cleaned
+document text it was cut from, so it can be checked and highlighted later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Chunk(BaseModel):
+    """A retrievable piece of a document, with its exact span in the cleaned text."""
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    heading: str = ""
+    page: int | None = None
+    position: int = 0
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScoredChunk(BaseModel):
+    """A chunk with the scores retrieval gave it (for `assistant retrieve` and debugging)."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+    rank: int = 0
+
+
+class Citation(BaseModel):
+    """One numbered citation: a verbatim quote and where it sits in its document."""
+
+    n: int
+    doc_id: str
+    title: str = ""
+    source: str = ""
+    date: str | None = None
+    issuer: str = ""
+    quote: str
+    start: int
+    end: int
+    page: int | None = None
+    language: str = "en"
+
+
+class Answer(BaseModel):
+    """What `assistant ask --json`, `POST /api/ask` and the UI return."""
+
+    id: str | None = None
+    question: str
+    answer: str
+    refused: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[Citation] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    answerer: str = "extractive"
+    standalone_question: str | None = None
+    grounding_failures: list[str] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class IngestWarning(BaseModel):
+    file: str
+    message: str
+    kind: str = "warning"
+    start: int | None = None
+    end: int | None = None
+    excerpt: str | None = None
+
+
+class IngestReport(BaseModel):
+    """The report `assistant ingest --json` prints (shape fixed by GUIDE.md)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_written: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    warnings: list[IngestWarning] = Field(default_factory=list)

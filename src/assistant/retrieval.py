@@ -1,0 +1,224 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal rank fusion,
+then reranked at sentence level, with metadata filters.
+
+`HybridRetriever` is a LangChain `BaseRetriever`, so it drops into any LCEL
+chain; `search()` returns scored chunks with all their metadata for our own
+answerer and for `assistant retrieve`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.models import Chunk, ScoredChunk
+from assistant.store import IndexStore
+
+YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
+
+
+@dataclass
+class Filters:
+    """Restrict retrieval to documents, issuers, types and a date range (ISO dates)."""
+
+    doc: list[str] = field(default_factory=list)
+    issuer: list[str] = field(default_factory=list)
+    doc_type: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+
+    @classmethod
+    def from_any(cls, value: "Filters | dict | None") -> "Filters":
+        if value is None:
+            return cls()
+        if isinstance(value, Filters):
+            return value
+        def as_list(v: Any) -> list[str]:
+            if v in (None, ""):
+                return []
+            return [str(x) for x in v] if isinstance(v, (list, tuple, set)) else [str(v)]
+        return cls(doc=as_list(value.get("doc") or value.get("doc_id")), issuer=as_list(value.get("issuer")),
+                   doc_type=as_list(value.get("doc_type")), since=value.get("since") or None, until=value.get("until") or None)
+
+    def __bool__(self) -> bool:
+        return bool(self.doc or self.issuer or self.doc_type or self.since or self.until)
+
+    def accepts(self, meta: dict) -> bool:
+        if self.doc and meta.get("doc_id") not in self.doc:
+            return False
+        if self.issuer and meta.get("issuer", "").lower() not in {i.lower() for i in self.issuer}:
+            return False
+        if self.doc_type and meta.get("doc_type") not in self.doc_type:
+            return False
+        d = meta.get("date") or ""
+        if self.since and (not d or d < self.since):
+            return False
+        if self.until and (not d or d > self.until):
+            return False
+        return True
+
+
+class ChunkTable:
+    """Every chunk of the index in memory (ids, texts, metadata) plus its BM25 index.
+
+    Rebuilt when the store's fingerprint changes, so several app replicas reading
+    one Chroma server converge on the same lexical index."""
+
+    def __init__(self, store: IndexStore):
+        self.fingerprint = store.fingerprint()
+        complete = {d for d, r in store.document_records().items() if r.get("complete")}
+        ids, texts, metas = store.all_chunks()
+        keep = [i for i, m in enumerate(metas) if m.get("doc_id") in complete]
+        self.ids = [ids[i] for i in keep]
+        self.texts = [texts[i] for i in keep]
+        self.metas = [metas[i] for i in keep]
+        self.index_of = {cid: i for i, cid in enumerate(self.ids)}
+        self.lexical = LexicalIndex([self._lexical_text(i) for i in range(len(self.ids))])
+        self.doc_ids = np.array([m.get("doc_id", "") for m in self.metas], dtype=object)
+
+    def _lexical_text(self, i: int) -> str:
+        m = self.metas[i]
+        return f"{m.get('title', '')}\n{m.get('heading', '')}\n{self.texts[i]}"
+
+    def chunk(self, i: int) -> Chunk:
+        m = self.metas[i]
+        page = m.get("page", -1)
+        return Chunk(id=self.ids[i], doc_id=m.get("doc_id", ""), text=self.texts[i], start=int(m.get("start", 0)),
+                     end=int(m.get("end", 0)), heading=m.get("heading", ""), page=None if page in (-1, None) else int(page),
+                     position=int(m.get("position", 0)), metadata=m)
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        if not filters:
+            return None
+        return np.array([filters.accepts(m) for m in self.metas], dtype=bool)
+
+
+def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion (Cormack et al. 2009)."""
+    fused: dict[int, float] = {}
+    for r_i, ranking in enumerate(rankings):
+        w = weights[r_i] if weights else 1.0
+        for rank, idx in enumerate(ranking):
+            fused[idx] = fused.get(idx, 0.0) + w / (k + rank + 1)
+    return fused
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval over one index, fused and reranked."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: IndexStore
+    embeddings: Embeddings
+    k: int = 8
+    candidates: int = 60
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    period_boost: float = 0.25
+    refresh_seconds: float = 5.0
+
+    _table: ChunkTable | None = PrivateAttr(default=None)
+    _checked_at: float = PrivateAttr(default=0.0)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    # -- index freshness --------------------------------------------------
+    @property
+    def table(self) -> ChunkTable:
+        now = time.monotonic()
+        if self._table is None or now - self._checked_at > self.refresh_seconds:
+            with self._lock:
+                if self._table is None or self._table.fingerprint != self.store.fingerprint():
+                    self._table = ChunkTable(self.store)
+                self._checked_at = now
+        return self._table
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._table = ChunkTable(self.store)
+            self._checked_at = time.monotonic()
+
+    # -- search -------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: Filters | dict | None = None,
+               mode: str = "hybrid") -> list[ScoredChunk]:
+        """Top-k chunks for `query`. mode: hybrid | dense | lexical."""
+        k = k or self.k
+        table = self.table
+        if not table.ids or not query.strip():
+            return []
+        flt = Filters.from_any(filters)
+        mask = table.mask(flt)
+        n = max(self.candidates, k)
+        dense: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            qvec = self.embeddings.embed_query(query)
+            hits = self.store.query(qvec, n * (3 if flt else 1))
+            dense = [(table.index_of[cid], s) for cid, s in hits if cid in table.index_of]
+            if mask is not None:
+                dense = [(i, s) for i, s in dense if mask[i]]
+            dense = dense[:n]
+        lexical: list[tuple[int, float]] = []
+        if mode in ("hybrid", "lexical"):
+            lexical = table.lexical.search(query, n, mask)
+        dense_score = dict(dense)
+        lex_score = dict(lexical)
+        if mode == "dense":
+            fused = {i: s for i, s in dense}
+        elif mode == "lexical":
+            fused = {i: s for i, s in lexical}
+        else:
+            fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k, [self.dense_weight, self.lexical_weight])
+            fused = self._period_rerank(query, fused, table)
+        order = sorted(fused, key=lambda i: -fused[i])[:k]
+        return [ScoredChunk(chunk=table.chunk(i), score=round(float(fused[i]), 6), dense=dense_score.get(i),
+                            lexical=lex_score.get(i), rank=r + 1) for r, i in enumerate(order)]
+
+    def _period_rerank(self, query: str, fused: dict[int, float], table: ChunkTable) -> dict[int, float]:
+        """Prefer passages about the period a question names over look-alike figures
+        for other periods (a year in the text, or in the document date)."""
+        years = set(YEAR.findall(query))
+        if not years or not fused:
+            return fused
+        top = max(fused.values())
+        out = {}
+        for i, s in fused.items():
+            text_years = set(YEAR.findall(table.texts[i])) | set(YEAR.findall(str(table.metas[i].get("date", ""))[:4]))
+            if years & text_years:
+                s += self.period_boost * top
+            elif text_years and not (years & text_years):
+                s -= 0.5 * self.period_boost * top
+            out[i] = s
+        return out
+
+    # -- LangChain ---------------------------------------------------------
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [
+            Document(page_content=h.chunk.text, id=h.chunk.id,
+                     metadata={**h.chunk.metadata, "score": h.score, "chunk_id": h.chunk.id})
+            for h in self.search(query)
+        ]
+
+
+def idf_weights(table: ChunkTable, tokens: list[str]) -> dict[str, float]:
+    """IDF of each token over the chunk table (unseen tokens get the maximum)."""
+    n = max(len(table.ids), 1)
+    out = {}
+    for t in tokens:
+        df = table.lexical.df(t)
+        out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return out
+
+
+__all__ = ["Filters", "HybridRetriever", "ChunkTable", "rrf", "idf_weights", "tokenize"]

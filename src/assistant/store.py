@@ -1,0 +1,220 @@
+"""The index: two Chroma collections, one place for everything that is stored.
+
+- `<name>_chunks`: one record per chunk (verbatim text, span, heading, page,
+  document metadata) with its embedding; cosine space.
+- `<name>_docs`: one record per document: its cleaned text (so quotes can be
+  checked), metadata, content hash, ingestion warnings and targets ledger, with
+  the mean of its chunk vectors as embedding. A document record is written
+  *after* its chunks, so it doubles as the commit marker of an ingestion:
+  an interrupted run leaves `complete=False` and the next run finishes it.
+
+Because everything lives in Chroma, the same code works with an embedded
+`PersistentClient` and with a Chroma server (`ASSISTANT_CHROMA_URL`), and every
+app replica derives its lexical index and ledger from the same store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.config import Settings
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+
+
+class IndexError_(RuntimeError):
+    """A problem with the index that the user can fix (message says how)."""
+
+
+class StoreUnavailable(IndexError_):
+    """The Chroma server (or folder) cannot be reached right now."""
+
+
+@dataclass
+class StoredDocument:
+    doc_id: str
+    text: str
+    metadata: dict[str, Any]
+    targets: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.metadata.get("title") or self.doc_id
+
+
+def make_client(settings: Settings):
+    """A Chroma client for the configured mode, with telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.remote_chroma:
+            if settings.chroma_url:
+                u = urlparse(settings.chroma_url)
+                host, port, ssl = u.hostname or "127.0.0.1", u.port or (443 if u.scheme == "https" else 8000), u.scheme == "https"
+            else:
+                host, port, ssl = settings.chroma_host, settings.chroma_port or 8000, False
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except PermissionError as exc:
+        raise IndexError_(f"Cannot write the index folder {settings.chroma_dir}: {exc.strerror}. "
+                          "Set ASSISTANT_DATA_DIR to a writable folder.") from exc
+    except Exception as exc:  # chromadb raises plain exceptions for connection errors
+        where = settings.chroma_url or f"{settings.chroma_host}:{settings.chroma_port}" if settings.remote_chroma else settings.chroma_dir
+        raise StoreUnavailable(f"Cannot open the Chroma index at {where}: {exc}") from exc
+
+
+class IndexStore:
+    """Read and write chunks and documents; knows nothing about files or models."""
+
+    def __init__(self, settings: Settings, embedding_model: str, dim: int | None = None, create: bool = False):
+        self.settings = settings
+        self.embedding_model = embedding_model
+        self.client = make_client(settings)
+        self.chunks_name = f"{settings.collection}_chunks"
+        self.docs_name = f"{settings.collection}_docs"
+        self._open(create=create, dim=dim)
+
+    # -- opening --------------------------------------------------------
+    def _open(self, create: bool, dim: int | None) -> None:
+        try:
+            existing = {c.name if hasattr(c, "name") else str(c) for c in self.client.list_collections()}
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma is not answering: {exc}") from exc
+        if self.chunks_name in existing:
+            self.chunks = self.client.get_collection(self.chunks_name, embedding_function=None)
+            self.docs = self.client.get_or_create_collection(
+                self.docs_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata=dict(self.chunks.metadata or {}))
+            built_with = (self.chunks.metadata or {}).get("embedding_model")
+            if built_with and built_with != self.embedding_model:
+                raise IndexError_(
+                    f"The index in {self.location} was built with the embedding model '{built_with}', "
+                    f"but '{self.embedding_model}' is configured. Either set ASSISTANT_EMBEDDER={built_with}, "
+                    f"or rebuild the index with: assistant ingest --rebuild")
+            return
+        if not create:
+            raise IndexError_(f"No index found in {self.location}. Build it with: assistant ingest [PATH ...]")
+        meta = {"embedding_model": self.embedding_model, "dim": int(dim or 0), "schema": SCHEMA_VERSION}
+        self.chunks = self.client.get_or_create_collection(
+            self.chunks_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta)
+        self.docs = self.client.get_or_create_collection(
+            self.docs_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta)
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or (f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+                                            if self.settings.remote_chroma else str(self.settings.chroma_dir))
+
+    def drop(self) -> None:
+        """Delete both collections (for --rebuild)."""
+        for name in (self.chunks_name, self.docs_name):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # not there: nothing to drop
+                pass
+
+    # -- writing --------------------------------------------------------
+    def _batches(self, n: int) -> Iterable[slice]:
+        size = max(1, min(5000, self.client.get_max_batch_size()))
+        for i in range(0, n, size):
+            yield slice(i, i + size)
+
+    def upsert_chunks(self, ids: list[str], texts: list[str], metadatas: list[dict], embeddings: np.ndarray) -> None:
+        for sl in self._batches(len(ids)):
+            self.chunks.upsert(ids=ids[sl], documents=texts[sl], metadatas=metadatas[sl], embeddings=embeddings[sl])
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        for sl in self._batches(len(ids)):
+            self.chunks.delete(ids=ids[sl])
+
+    def chunk_ids(self, doc_id: str) -> set[str]:
+        return set(self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+
+    def existing_chunk_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for sl in self._batches(len(ids)):
+            found.update(self.chunks.get(ids=ids[sl], include=[])["ids"])
+        return found
+
+    def upsert_document(self, doc_id: str, text: str, metadata: dict, embedding: np.ndarray,
+                        targets: list[dict], warnings: list[dict], complete: bool = True) -> None:
+        meta = {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool)) and v is not None}
+        meta.update(doc_id=doc_id, complete=complete, targets_json=json.dumps(targets, ensure_ascii=False),
+                    warnings_json=json.dumps(warnings, ensure_ascii=False))
+        self.docs.upsert(ids=[doc_id], documents=[text], metadatas=[meta], embeddings=[np.asarray(embedding, dtype=np.float32)])
+
+    def mark_incomplete(self, doc_id: str) -> None:
+        if self.docs.get(ids=[doc_id], include=[])["ids"]:
+            self.docs.update(ids=[doc_id], metadatas=[{"complete": False}])
+
+    def delete_document(self, doc_id: str) -> int:
+        ids = sorted(self.chunk_ids(doc_id))
+        self.delete_chunks(ids)
+        self.docs.delete(ids=[doc_id])
+        return len(ids)
+
+    # -- reading --------------------------------------------------------
+    def document_records(self) -> dict[str, dict]:
+        """doc_id -> metadata of every document record (no text), complete or not."""
+        got = self.docs.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def documents(self, doc_ids: list[str] | None = None, complete_only: bool = True) -> list[StoredDocument]:
+        got = self.docs.get(ids=doc_ids, include=["metadatas", "documents"]) if doc_ids else self.docs.get(include=["metadatas", "documents"])
+        out = []
+        for doc_id, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
+            meta = dict(meta or {})
+            if complete_only and not meta.get("complete", False):
+                continue
+            targets = json.loads(meta.pop("targets_json", "[]") or "[]")
+            warnings = json.loads(meta.pop("warnings_json", "[]") or "[]")
+            out.append(StoredDocument(doc_id=doc_id, text=text or "", metadata=meta, targets=targets, warnings=warnings))
+        return sorted(out, key=lambda d: d.doc_id)
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        docs = self.documents([doc_id], complete_only=False)
+        return docs[0] if docs else None
+
+    def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
+        """Every chunk's id, text and metadata (for the lexical index), paged."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict] = []
+        total = self.chunks.count()
+        page = 5000
+        for offset in range(0, total, page):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            ids += got["ids"]
+            texts += got["documents"]
+            metas += [dict(m or {}) for m in got["metadatas"]]
+        return ids, texts, metas
+
+    def query(self, vector: list[float] | np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the n nearest chunks."""
+        n = min(n, self.chunks.count())
+        if n <= 0:
+            return []
+        res = self.chunks.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n, where=where or None, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def fingerprint(self) -> str:
+        """Changes whenever documents are added, updated or removed (cache key for derived indexes)."""
+        recs = self.document_records()
+        parts = sorted(f"{k}:{v.get('sha256', '')}:{v.get('complete')}" for k, v in recs.items())
+        import hashlib
+
+        return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16] + f"-{self.chunks.count()}"

@@ -1,0 +1,142 @@
+"""Ingestion into a real Chroma index with the real embedding model."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.config import Settings
+from assistant.core import Assistant
+from assistant.store import IndexError_, IndexStore
+from ingest.chunking import chunk_text, count_tokens
+from ingest.pipeline import Ingestor
+from ingest.quality import garbled_figures
+
+
+def _write(d, name, text):
+    p = d / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_chunk_spans_match_text_and_fit_window(policy_dir):
+    text = (policy_dir / "soe-reform-priorities-2024.txt").read_text()
+    chunks = chunk_text(text, "seed", max_tokens=60)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        assert count_tokens(c.text) <= 60
+    # every sentence-bearing character is covered by some chunk
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace() and i > 200)
+
+
+def test_chinese_text_is_chunked_on_chinese_punctuation():
+    text = "一、总体要求\n力争年底前完成70%以上主体任务。确保一季度开展考核！各地要抓好落实？\n" * 6
+    chunks = chunk_text(text, "zh", max_tokens=40)
+    assert all(text[c.start:c.end] == c.text for c in chunks)
+    # chunks end on a Chinese full stop or at the end of a line (a heading), never mid-sentence
+    assert all(c.text.endswith(("。", "！", "？")) or text[c.end:c.end + 1] in ("\n", "") for c in chunks)
+    assert len(chunks) > 1
+
+
+def test_garbled_figures_flagged_in_seed(policy_dir):
+    text = (policy_dir / "soe-reform-priorities-2024.txt").read_text()
+    flags = garbled_figures(text)
+    found = {text[f["start"]:f["end"]] for f in flags}
+    assert "613%" in found
+    assert "1More" in found
+    # a growth rate over 100% is not a garbled share
+    assert garbled_figures("Investment grew 150% year on year.") == []
+
+
+def test_ingest_report_idempotent_update_and_prune(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus, "a.txt", "Alpha plan. The city will plant 500 trees by 2026.\n\nIt will also build two parks.")
+    _write(corpus, "b.md", "# Beta\n\nBeta text about 30% of bus routes going electric by 2027.")
+    _write(corpus, "broken.xlsx", "not really a spreadsheet")
+    _write(corpus, "empty.txt", "")
+    settings = Settings(data_dir=tmp_path / "data")
+
+    first = Ingestor(settings).run([corpus])
+    assert (first.added, first.updated, first.unchanged, first.removed) == (2, 0, 0, 0)
+    assert first.chunks_written == first.chunks_total > 0
+    skipped = {w.file.rsplit("/", 1)[-1]: w.message for w in first.warnings if w.kind == "skipped"}
+    assert "unsupported" in skipped["broken.xlsx"] and "empty" in skipped["empty.txt"]
+
+    again = Ingestor(settings).run([corpus])
+    assert (again.added, again.updated, again.unchanged, again.chunks_written) == (0, 0, 2, 0)
+
+    _write(corpus, "a.txt", "Alpha plan. The city will plant 800 trees by 2026.\n\nIt will also build two parks.")
+    (corpus / "b.md").unlink()
+    changed = Ingestor(settings).run([corpus])
+    assert (changed.updated, changed.removed, changed.unchanged) == (1, 1, 0)
+    store = IndexStore(settings, "minilm")
+    docs = store.documents()
+    assert [d.doc_id for d in docs] == ["a"]
+    assert "800 trees" in docs[0].text
+    ids, texts, _ = store.all_chunks()
+    assert all("b#" not in i for i in ids) and not any("500 trees" in t for t in texts)
+
+    kept = Ingestor(settings).run([corpus], prune=False)
+    assert kept.removed == 0
+
+
+def test_interrupted_ingest_is_completed_without_duplicates(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(4):
+        _write(corpus, f"doc{i}.txt", f"Document {i}. " + " ".join(f"Sentence {j} of document {i} mentions {j * 7}%." for j in range(40)))
+    settings = Settings(data_dir=tmp_path / "data")
+    calls = {"n": 0}
+    original = IndexStore.upsert_document
+
+    def crash_after_two(self, *args, complete=True, **kw):
+        if complete:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt("simulated Ctrl-C")
+        return original(self, *args, complete=complete, **kw)
+
+    monkeypatch.setattr(IndexStore, "upsert_document", crash_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        Ingestor(settings, buffer_chunks=8).run([corpus])
+    monkeypatch.setattr(IndexStore, "upsert_document", original)
+
+    resumed = Ingestor(settings).run([corpus])
+    assert resumed.added + resumed.updated + resumed.unchanged == 4
+    clean = Settings(data_dir=tmp_path / "clean")
+    Ingestor(clean).run([corpus])
+    ids_resumed = sorted(IndexStore(settings, "minilm").all_chunks()[0])
+    ids_clean = sorted(IndexStore(clean, "minilm").all_chunks()[0])
+    assert ids_resumed == ids_clean
+    assert len(ids_resumed) == len(set(ids_resumed))
+
+
+def test_wrong_embedding_model_is_a_clear_error(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    _write(corpus, "a.txt", "Some policy text with a target of 10% by 2030.")
+    settings = Settings(data_dir=tmp_path / "data")
+    Ingestor(settings).run([corpus])
+    with pytest.raises(IndexError_, match="rebuild"):
+        IndexStore(settings, "use-m3")
+    with pytest.raises(IndexError_, match="assistant ingest"):
+        IndexStore(Settings(data_dir=tmp_path / "nothing"), "minilm")
+
+
+def test_docs_metadata_and_cleaned_text_stored(assistant, policy_dir):
+    docs = assistant.documents()
+    seed = docs["soe-reform-priorities-2024"]
+    assert seed.metadata["issuer"] == "SASAC Reform Office"
+    assert seed.metadata["doc_type"] == "briefing"
+    assert not seed.metadata.get("date")
+    assert seed.metadata["author"] == "Li Xinping"
+    assert any(w["message"].startswith("share of 613%") for w in seed.warnings)
+    plan = docs["river-basin-plan"]
+    assert plan.metadata["date"] == "2025-02-10" and plan.metadata["chunks"] >= 1
+    assert "4.2 billion yuan" in plan.text and not plan.text.startswith("---")
