@@ -118,3 +118,12 @@ def test_cli_ingest_json_report(tmp_path, policy_dir):
     report = json.loads(res.stdout)
     assert set(report) >= {"added", "updated", "unchanged", "removed", "chunks_written", "chunks_total", "seconds", "warnings"}
     assert report["added"] == 1 and report["chunks_written"] == report["chunks_total"]
+
+
+def test_ledger_questions_list_cited_targets(assistant):
+    ans = assistant.ask("Which targets are due by 2027?")
+    assert ans.answerer == "ledger" and not ans.refused
+    assert "85%" in ans.answer and "30%" in ans.answer
+    assert _verbatim(assistant, ans)
+    due_2024 = assistant.ask("What are the deadlines in 2024?")
+    assert "first quarter" in due_2024.answer and "85%" not in due_2024.answer

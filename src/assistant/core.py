@@ -173,6 +173,10 @@ class Assistant:
             byline = self._author_answer(hits, docs, filters)
             if byline:
                 return byline
+        if info.about_ledger:
+            listed = self._ledger_answer(info, docs, filters)
+            if listed:
+                return listed
         ex = self.extractive
         cands = ex.candidates(hits)
         ranked = ex.score(info, cands, {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs})
@@ -187,6 +191,31 @@ class Assistant:
         citations = [self._citation(i + 1, c, docs) for i, c in enumerate(chosen)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question=info.text, answer=text, citations=citations, warnings=self._garbled(citations, docs))
+
+    def _ledger_answer(self, info, docs, filters, limit: int = 12) -> Answer | None:
+        """"What are the deadlines?", "Which targets are due by 2025?": rows of the
+        targets ledger, each quoted and cited."""
+        from assistant.targets import filter_targets
+
+        flt = Filters.from_any(filters)
+        q = info.text.lower()
+        kinds = ["deadline"] if re.search(r"deadline|截止|期限", q) and "target" not in q else ["target", "deadline"]
+        rows = [r for r in self.targets() if r["kind"] in kinds and r["doc_id"] in docs
+                and (not flt or flt.accepts({**docs[r["doc_id"]].metadata, "doc_id": r["doc_id"]}))]
+        if info.years:
+            year = max(info.years)
+            if re.search(rf"\b(by|before|until|no later than)\s+(the end of\s+)?{year}", q) or "到" in q:
+                rows = filter_targets(rows, due_before=year)
+            else:
+                rows = [r for r in rows if str(r.get("deadline_norm") or "").startswith(year)]
+        if not rows:
+            return None
+        rows = sorted(rows, key=lambda r: (str(r.get("deadline_norm") or "9999"), r["doc_id"], r["start"]))[:limit]
+        citations = [self._make_citation(i + 1, docs[r["doc_id"]], r["start"], r["end"]) for i, r in enumerate(rows)]
+        lines = [f"- {c.quote} [{c.n}]" + (f" (due {r['deadline_norm']})" if r.get("deadline_norm") else "")
+                 for c, r in zip(citations, rows)]
+        return Answer(question=info.text, answer="\n".join(lines), citations=citations, answerer="ledger",
+                      warnings=self._garbled(citations, docs))
 
     def _author_answer(self, hits, docs, filters) -> Answer | None:
         flt = Filters.from_any(filters)
