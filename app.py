@@ -32,18 +32,24 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.core import Assistant
     from assistant.web import create_app
 
+    from assistant.store import IndexError_
+
     assistant = Assistant(settings)
-    if not args.no_index and not assistant.has_index() and Path(settings.corpus_dir).is_dir():
-        print(f"Index is empty: indexing {settings.corpus_dir} ...", flush=True)
-        r = assistant.ingest([str(settings.corpus_dir)], progress=False)
-        print(f"Indexed: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, {r.removed} removed; "
-              f"{r.chunks_written} chunks written, {r.chunks_total} in the index ({r.seconds:.1f} s).", flush=True)
-        for w in r.warnings:
-            print(f"  warning: {w.file}: {w.message}", flush=True)
-    if assistant.has_index():
-        assistant.documents()  # load the model and the lexical index now, not on the first question
-    else:
-        print("No documents indexed yet: upload on the Documents tab or run `assistant ingest`.", flush=True)
+    try:  # a read-only data folder, an unreachable Chroma server...: one clear line, exit 1, no traceback
+        if not args.no_index and not assistant.has_index() and Path(settings.corpus_dir).is_dir():
+            print(f"Index is empty: indexing {settings.corpus_dir} ...", flush=True)
+            r = assistant.ingest([str(settings.corpus_dir)], progress=False)
+            print(f"Indexed: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, {r.removed} removed; "
+                  f"{r.chunks_written} chunks written, {r.chunks_total} in the index ({r.seconds:.1f} s).", flush=True)
+            for w in r.warnings:
+                print(f"  warning: {w.file}: {w.message}", flush=True)
+        if assistant.has_index():
+            assistant.documents()  # load the model and the lexical index now, not on the first question
+        else:
+            print("No documents indexed yet: upload on the Documents tab or run `assistant ingest`.", flush=True)
+    except IndexError_ as exc:
+        print(f"Error: {exc}", file=sys.stderr, flush=True)
+        return 1
 
     app = create_app(assistant)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host

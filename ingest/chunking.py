@@ -61,8 +61,11 @@ def _split_long(text: str, start: int, end: int, max_tokens: int) -> list[tuple[
         if len(toks) <= max_tokens:
             out.append((cur, end))
             break
-        cut = cur + len(enc.decode(toks[:max_tokens]))
+        # whole characters only: a token boundary inside a multi-byte character must not count it in
+        cut = cur + len(enc.decode_bytes(toks[:max_tokens]).decode("utf-8", errors="ignore"))
         cut = min(max(cut, cur + 1), end)
+        while cut > cur + 1 and len(enc.encode(text[cur:cut], disallowed_special=())) > max_tokens:
+            cut -= 1  # re-tokenised, a prefix can take a token more than its share of the sequence
         space = text.rfind(" ", cur + 1, cut)
         if space > cur + (cut - cur) // 2:
             cut = space

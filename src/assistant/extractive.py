@@ -26,14 +26,21 @@ import numpy as np
 from assistant.lexical import tokenize
 from assistant.models import ScoredChunk
 from assistant.question import FRAME_WORDS, PHRASES, QuestionInfo, variants
-from ingest.text import paragraph_label, sentence_spans
+from ingest.text import cjk_ratio, has_cjk, paragraph_label, sentence_spans
+
+# Cross-lingual term matching (an English question term against the words of a
+# Chinese sentence, or the reverse): cosine of multilingual word embeddings. On
+# use-m3, translations mostly score 0.5-0.9, unrelated words 0.1-0.3, but words of
+# related meaning up to ~0.65 (工资 "wages" / "workers"): so each passage word
+# translates only the question term it is closest to, and only from 0.5 on.
+SOFT_MATCH = 0.5
 
 _PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b)|百分之|成(?=以上|左右)")
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|dozens|half)\b|[一二三四五六七八九十百千万亿两]", re.I)
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion|bn|mn)\s+)?(?:yuan|dollars?|US dollars|euros?|rmb|cny|usd)\b|[$¥€]\s?\d|\d[\d,.]*\s*(?:万|亿|千)?元|\d[\d,.]*\s*(?:million|billion|trillion)\b", re.I)
 _LIST = re.compile(r"[^,]+,[^,]+,|,[^,]*\b(and|or)\b|、|；|;")
 _DATE = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)|\b(january|february|march|april|may|june|july|august|september|october|november|december|quarter|month|year|week|annual|spring|summer|autumn|winter|end of|beginning of|by the end|deadline)\b|[年月日季度]", re.I)
-_PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b|\b(SASAC|Commission|Ministry|Office|Council|Bureau|Committee|Department)\b|[\u4e00-\u9fff]{2,4}(委|部|局|办|厅|会)")
+_PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b|\b(SASAC|Commission|Ministry|Office|Council|Bureau|Committee|Department)\b|[\u4e00-\u9fff]{2,4}(委|部|局|办|厅|会)|[\u4e00-\u9fff]{1,8}(中心|政府|小组|公司|集团|单位|机构)|负责|牵头")
 
 
 @dataclass
@@ -52,17 +59,20 @@ class Candidate:
     period: float = 0.0
     dense: float = 0.0
     score: float = 0.0
+    language: str = "en"
+    soft: set[str] = field(default_factory=set)  # terms matched only across languages
 
 
 class ExtractiveAnswerer:
     """Sentence selection and the refusal decision over retrieved chunks."""
 
-    def __init__(self, embed, idf, vocabulary, max_sentences: int = 3, min_coverage: float = 0.5):
+    def __init__(self, embed, idf, vocabulary, max_sentences: int = 3, min_coverage: float = 0.5, term_embed=None):
         self.embed = embed                    # list[str] -> np.ndarray of unit vectors
         self.idf = idf                        # token -> idf
         self.vocabulary = vocabulary          # every token in the index
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
+        self.term_embed = term_embed          # multilingual word vectors for cross-lingual coverage (or None)
 
     # -- candidates ---------------------------------------------------------
     def candidates(self, hits: list[ScoredChunk], limit_chunks: int = 8) -> list[Candidate]:
@@ -84,24 +94,35 @@ class ExtractiveAnswerer:
                 meta = c.metadata
                 context = " ".join(x for x in (meta.get("title", ""), c.heading, prev, nxt) if x)
                 out.append(Candidate(c.doc_id, c.start + s, c.start + e, c.text[s:e], rank, hit, context,
-                                     doc_date=str(meta.get("date") or "")))
+                                     doc_date=str(meta.get("date") or ""), language=text_language(c.text[s:e])))
         return out
 
     # -- scoring ------------------------------------------------------------
-    def unknown_terms(self, info: QuestionInfo) -> list[str]:
-        """Question terms the index never mentions, even through a synonym or an
-        abbreviation: the question is about something the documents do not cover."""
+    def unknown_terms(self, info: QuestionInfo, ranked: list[Candidate] = ()) -> list[str]:
+        """Question terms the index never mentions, even through a synonym, an
+        abbreviation or a translation in a retrieved passage of the other language:
+        the question is about something the documents do not cover."""
+        translated = {t for c in ranked for t in c.soft}
         covered_by_phrase = {t for p in info.phrases for t in p}
         unknown = []
         for t in info.terms:
             if t in info.borrowed_terms:
                 continue
-            if t in covered_by_phrase or t in FRAME_WORDS or t in info.category_terms or t.isdigit() or len(t) < 3:
+            if t in covered_by_phrase or t in FRAME_WORDS or t in info.category_terms or t.isdigit() \
+                    or len(t) < (2 if has_cjk(t) else 3) or t in translated:
                 continue
             if any(v in self.vocabulary for v in variants(t)):
                 continue
-            if len(t) >= 3 and any(w.startswith(t) for w in self.vocabulary if len(w) > len(t)):
+            if len(t) >= (2 if has_cjk(t) else 3) and any(w.startswith(t) for w in self.vocabulary if len(w) > len(t)):
                 continue  # abbreviation such as "sci" for "science"
+            if has_cjk(t):
+                if any(t != u and t in u for u in info.terms):
+                    continue  # a piece of a longer Chinese term: the longer one decides
+                if _pieced(t, {u for u in info.terms if u in translated or u in self.vocabulary}):
+                    continue
+                if _zh_topic(t, info.text):
+                    unknown.append(t)  # Chinese: a noun the index lacks (verbs and function words are paraphrased)
+                continue
             if _looks_verbal(t, info.text):
                 continue  # verbs are paraphrased freely ("finished" / "completed")
             unknown.append(t)
@@ -115,7 +136,9 @@ class ExtractiveAnswerer:
         total = sum(weights.values()) or 1.0
         self._doc_texts = doc_texts or {}
         doc_tokens = {d: set(tokenize(t.replace("-", " "))) for d, t in self._doc_texts.items()}
+        soft = self._soft_matches(info, [c for c in cands if c.language != info.language], list(weights))
         for c in cands:
+            soft_sent, soft_ctx = soft.get(id(c), (set(), set()))
             sent = set(tokenize(c.text.replace("-", " ")))
             ctx = set(tokenize(c.context.replace("-", " ")))
             whole = doc_tokens.get(c.doc_id, set())
@@ -128,6 +151,10 @@ class ExtractiveAnswerer:
                 elif v & ctx:
                     got += 0.7 * w
                     c.matched.add(t)
+                elif t in soft_sent or t in soft_ctx:  # a translation of the term (other-language passage)
+                    got += (0.9 if t in soft_sent else 0.6) * w
+                    c.matched.add(t)
+                    c.soft.add(t)
                 elif v & whole:
                     got += 0.4 * w
             c.coverage = got / total
@@ -143,14 +170,52 @@ class ExtractiveAnswerer:
                 c.dense = float(s)
         for c in cands:
             c.score = c.coverage + 0.5 * c.dense + (0.25 if c.type_ok else -0.25) + 0.2 * c.period + 0.03 * (6 - c.rank)
+            if c.language != info.language:
+                c.score -= 0.1  # an equally good passage in the question's own language is quoted first
         return sorted(cands, key=lambda c: -c.score)
+
+    def _soft_matches(self, info: QuestionInfo, cross: list[Candidate], terms: list[str]) -> dict[int, tuple[set, set]]:
+        """For candidates in the other language than the question: which question terms
+        have a translation among the sentence's words, and among its context's words."""
+        if not cross or self.term_embed is None:
+            return {}
+        surface = question_surface(info.text)
+        terms = [t for t in terms if not t.isdigit() and not _YEARISH.fullmatch(t)]
+        if not terms:
+            return {}
+        words: dict[int, tuple[list[str], list[str]]] = {}
+        for c in cross:
+            words[id(c)] = (_content_words(c.text), _content_words(c.context))
+        vocab = list(dict.fromkeys(w for pair in words.values() for ws in pair for w in ws))
+        if not vocab:
+            return {}
+        vecs = self.term_embed([surface.get(t, t) for t in terms] + vocab)
+        sims = vecs[:len(terms)] @ vecs[len(terms):].T
+        # Each passage word translates at most one question term: the one it is closest
+        # to ("workers" is 工人, not 工资 that merely sits near it in meaning).
+        owner = sims.argmax(axis=0)
+        col = {w: i for i, w in enumerate(vocab)}
+        out = {}
+        for c in cross:
+            found = []
+            for ws in words[id(c)]:
+                hit = set()
+                for w in ws:
+                    j = col[w]
+                    o = terms[owner[j]]
+                    if sims[owner[j], j] >= SOFT_MATCH:  # the owner, and Chinese terms nested with it (装箱, 集装箱)
+                        hit.update(t for i, t in enumerate(terms) if t == o or (has_cjk(t) and (t in o or o in t)
+                                                                                and sims[i, j] >= SOFT_MATCH))
+                found.append(hit | {t for t in terms if _pieced(t, hit)})
+            out[id(c)] = (found[0], found[1])
+        return out
 
     # -- selection ----------------------------------------------------------
     def select(self, info: QuestionInfo, ranked: list[Candidate]) -> tuple[list[Candidate], str | None]:
         """The answering sentences, or (related, reason) when the question must be refused."""
         if not ranked:
             return [], "no passage matches the question"
-        unknown = self.unknown_terms(info)
+        unknown = self.unknown_terms(info, ranked)
         if unknown:
             return [], f"the documents never mention: {', '.join(unknown)}"
         best = ranked[0]
@@ -244,6 +309,52 @@ def _strip_markup(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s] in "*#•·>- \t":
         s += 1
     return s, e
+
+
+_YEARISH = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def text_language(text: str) -> str:
+    """'zh' for text that is mostly Chinese, else 'en' (the same rule as for questions)."""
+    return "zh" if cjk_ratio(text) > 0.3 else "en"
+
+
+def question_surface(question: str) -> dict[str, str]:
+    """Question terms (stems) mapped to the words as written, for embedding."""
+    q = question.replace("-", " ")
+    return dict(zip(tokenize(q), tokenize(q, stem=False)))
+
+
+def _content_words(text: str) -> list[str]:
+    """The words of a sentence worth matching a term against (no numbers, no stop words)."""
+    return [w for w in dict.fromkeys(tokenize(text.replace("-", " "), stem=False))
+            if not _YEARISH.fullmatch(w) and w not in FRAME_WORDS]
+
+
+_ZH_TOPIC_FLAGS = ("n", "vn", "nz", "j", "l", "i", "eng", "s", "ns", "nt", "nr")
+
+
+def _zh_topic(term: str, question: str) -> bool:
+    """True when a Chinese term names a thing (a noun), judged by jieba's part of speech
+    in the question; verbs, adverbs, pronouns, numerals and time words are not topics."""
+    import jieba.posseg as pseg
+
+    flags = {w.word: w.flag for w in pseg.lcut(question)}
+    flag = flags.get(term) or next((w.flag for w in pseg.lcut(term)), "")
+    return flag in _ZH_TOPIC_FLAGS or (flag.startswith("n") and flag != "nr")
+
+
+def _pieced(term: str, parts: set[str]) -> bool:
+    """True when shorter terms cover every character of a Chinese compound term
+    (码头 + 工人 cover 码头工人): jieba's search mode yields both."""
+    covered = set()
+    for p in parts:
+        if p != term and p in term:
+            i = term.find(p)
+            while i >= 0:
+                covered.update(range(i, i + len(p)))
+                i = term.find(p, i + 1)
+    return has_cjk(term) and len(covered) == len(term)
 
 
 def _prefix_hit(term: str, tokens: set[str]) -> bool:

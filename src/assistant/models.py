@@ -52,6 +52,16 @@ class Citation(BaseModel):
     language: str = "en"
 
 
+class Grounding(BaseModel):
+    """The check of a generated (LLM) answer against its sources (assistant.grounding).
+    `checked` is False when no generated answer was checked (extractive answers quote
+    their sources verbatim); `failures`: {"kind", "text", "message", "sentence", "start", "end"}."""
+
+    ok: bool = True
+    checked: bool = False
+    failures: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class Answer(BaseModel):
     """What `assistant ask --json`, `POST /api/ask` and the UI return."""
 
@@ -63,8 +73,10 @@ class Answer(BaseModel):
     related: list[Citation] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     answerer: str = "extractive"
+    language: str = "en"  # the question's language; each citation has its quote's own
     standalone_question: str | None = None
     grounding_failures: list[str] = Field(default_factory=list)
+    grounding: Grounding = Field(default_factory=Grounding)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

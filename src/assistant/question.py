@@ -18,7 +18,9 @@ FRAME_WORDS = frozenset(tokenize(
     part fraction number amount figure level value article document text note passage source year years time
     date period mid early late whole money full overall supposed expected said say tell according
     give list name describe explain happen happened do does did get got make made take taken
-    什么 哪些 多少 何时 哪个 哪 几 怎样 如何 比例 比重 占比 文件""", stem=True)) | {"mid", "whole"}
+    什么 哪些 多少 何时 哪个 哪 几 怎样 如何 比例 比重 占比 文件""" , stem=True)) | {"mid", "whole"} | frozenset(
+    # Chinese question words and frames (jieba words): they ask, they do not name a topic.
+    "时候 什么时候 时间 何年 哪年 哪一年 谁 哪家 哪里 是否 多长 多大 几个 几家 几项 所有 各 提出 规定 要求 应当 应该 需要".split())
 
 # A small thesaurus of paraphrases common in policy and economic writing. Each
 # group is a set of interchangeable stems; phrases are matched as token runs.
@@ -98,11 +100,11 @@ def answer_type(q: str) -> str:
     if re.search(r"\bhow much\b(?! of)(?!.*\b(share|percent|proportion)\b)", ql) and re.search(
             r"\b(invest\w*|spen[dt]\w*|cost\w*|rais\w*|earn\w*|pa(y|id)\w*|fund\w*|capital|money|budget\w*|profit\w*|revenue|income|worth|allocat\w*|attract\w*|bring|brought|make|made)\b", ql):
         return "amount"
-    if re.search(r"\bhow (many|much)\b|\bwhat (number|amount|total|sum|value|level)\b|多少|几个|几家|多大", ql):
+    if re.search(r"\bhow (many|much)\b|\bwhat (number|amount|total|sum|value|level)\b|多少|几(?![时月])|多大", ql):
         return "number"
-    if re.search(r"\bwhen\b|\bby when\b|\b(what|which) (year|date|month|quarter|time|deadline)\b|\bhow long\b|何时|什么时候|哪一年|哪年|期限", ql):
+    if re.search(r"\bwhen\b|\bby when\b|\b(what|which) (year|date|month|quarter|time|deadline)\b|\bhow long\b|何时|什么时候|什么时间|哪一年|哪年|哪个季度|几月|期限|截止|截至", ql):
         return "date"
-    if re.search(r"\bwho\b|\bwhich (body|agency|official|person|organi[sz]ation|department|ministry|commission)\b|谁|哪个部门", ql):
+    if re.search(r"\bwho\b|\bwhich (body|agency|official|person|organi[sz]ation|department|ministry|commission)\b|谁|哪[个些家]?(?:部门|单位|机构|机关)", ql):
         return "person"
     if re.search(r"\b(which|what) (\w+ ){0,2}(fields|areas|sectors|industries|aspects|tasks|priorities|measures|lines|steps|kinds|types|ways)\b|哪些", ql):
         return "list"
@@ -112,7 +114,7 @@ def answer_type(q: str) -> str:
 def analyse(question: str) -> QuestionInfo:
     lang = "zh" if cjk_ratio(question) > 0.3 else "en"
     toks = tokenize(question.replace("-", " "))
-    terms = [t for t in dict.fromkeys(toks) if t not in FRAME_WORDS]
+    terms = [t for t in dict.fromkeys(toks) if t not in FRAME_WORDS and not re.match(r"[几哪]", t)]  # 几座, 哪项: frames
     ql = question.lower()
     m = re.search(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d)\s+(\w+\s+)?\w+s\b|([两二三四五六])[个项大方面]", ql)
     expected = None
@@ -129,6 +131,9 @@ def analyse(question: str) -> QuestionInfo:
     cm = re.search(r"\b(?:which|what)\s+(?:(?:two|three|four|five|six|\d+|main|key|new)\s+)?(\w+)", ql)
     if cm and kind in ("list", "person", "date"):
         category = set(tokenize(cm.group(1)))
+    zm = re.search(r"(?:哪些|哪个|哪几个|哪家|哪几|什么)([\u4e00-\u9fff]{1,6})", question)
+    if zm and kind in ("list", "person", "date"):
+        category = set(tokenize(zm.group(1))[:1])  # "哪些领域": 领域 names the kind of answer, not the topic
     return QuestionInfo(text=question, language=lang, answer_type=kind, terms=terms,
                         years=_YEAR.findall(question), expected_items=expected, about_author=about_author,
                         about_ledger=about_ledger, phrases=phrases, category_terms=category)

@@ -15,8 +15,10 @@ app replica derives its lexical index and ledger from the same store.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlparse
@@ -35,6 +37,47 @@ class IndexError_(RuntimeError):
 
 class StoreUnavailable(IndexError_):
     """The Chroma server (or folder) cannot be reached right now."""
+
+
+class NoIndex(IndexError_):
+    """There is no index yet (build one with `assistant ingest`)."""
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the Chroma server is not answering" (down, restarting, timing out)."""
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    try:
+        import httpx
+
+        errors.append(httpx.TransportError)
+    except ImportError:  # pragma: no cover - httpx ships with chromadb
+        pass
+    return tuple(errors)
+
+
+class _Guarded:
+    """A Chroma collection whose calls raise `StoreUnavailable` (a clear message, no
+    traceback for the user) when the server cannot be reached. The HTTP client
+    reconnects by itself, so the next call after the server is back just works."""
+
+    def __init__(self, collection, location: str):
+        self._collection = collection
+        self._location = location
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except _unavailable_errors() as exc:
+                raise StoreUnavailable(
+                    f"The index at {self._location} is not answering ({type(exc).__name__}: {exc}). "
+                    "If it is a Chroma server, check that it is running; the app reconnects by itself.") from exc
+
+        return call
 
 
 @dataclass
@@ -65,13 +108,28 @@ def make_client(settings: Settings):
                 host, port, ssl = settings.chroma_host, settings.chroma_port or 8000, False
             return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(settings.chroma_dir, os.W_OK) or not os.access(next(
+                (p for p in settings.chroma_dir.rglob("*.sqlite3")), settings.chroma_dir), os.W_OK):
+            raise IndexError_(read_only_message(settings.chroma_dir))
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-    except PermissionError as exc:
-        raise IndexError_(f"Cannot write the index folder {settings.chroma_dir}: {exc.strerror}. "
-                          "Set ASSISTANT_DATA_DIR to a writable folder.") from exc
+    except IndexError_:
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise IndexError_(read_only_message(settings.chroma_dir, exc.strerror)) from exc
+        if exc.errno == errno.ENOSPC:
+            raise IndexError_(f"No space left for the index folder {settings.chroma_dir}. Free some disk space "
+                              "or set ASSISTANT_DATA_DIR to a folder on another disk.") from exc
+        raise StoreUnavailable(f"Cannot open the Chroma index at {settings.chroma_dir}: {exc}") from exc
     except Exception as exc:  # chromadb raises plain exceptions for connection errors
         where = settings.chroma_url or f"{settings.chroma_host}:{settings.chroma_port}" if settings.remote_chroma else settings.chroma_dir
         raise StoreUnavailable(f"Cannot open the Chroma index at {where}: {exc}") from exc
+
+
+def read_only_message(folder, reason: str | None = None) -> str:
+    return (f"The index folder {folder} is read-only{f' ({reason})' if reason else ''}: Chroma needs write access "
+            "even to read an index. Set ASSISTANT_DATA_DIR to a writable folder (copy the index there), "
+            "or serve the index from a Chroma server (ASSISTANT_CHROMA_URL).")
 
 
 class IndexStore:
@@ -80,15 +138,19 @@ class IndexStore:
     def __init__(self, settings: Settings, embedding_model: str, dim: int | None = None, create: bool = False):
         self.settings = settings
         self.embedding_model = embedding_model
-        self.client = make_client(settings)
+        self.client = _Guarded(make_client(settings), self.location)
         self.chunks_name = f"{settings.collection}_chunks"
         self.docs_name = f"{settings.collection}_docs"
         self._open(create=create, dim=dim)
+        self.chunks = _Guarded(self.chunks, self.location)
+        self.docs = _Guarded(self.docs, self.location)
 
     # -- opening --------------------------------------------------------
     def _open(self, create: bool, dim: int | None) -> None:
         try:
             existing = {c.name if hasattr(c, "name") else str(c) for c in self.client.list_collections()}
+        except StoreUnavailable:
+            raise
         except Exception as exc:
             raise StoreUnavailable(f"Chroma is not answering: {exc}") from exc
         if self.chunks_name in existing:
@@ -104,7 +166,7 @@ class IndexStore:
                     f"or rebuild the index with: assistant ingest --rebuild")
             return
         if not create:
-            raise IndexError_(f"No index found in {self.location}. Build it with: assistant ingest [PATH ...]")
+            raise NoIndex(f"No index found in {self.location}. Build it with: assistant ingest [PATH ...]")
         meta = {"embedding_model": self.embedding_model, "dim": int(dim or 0), "schema": SCHEMA_VERSION}
         self.chunks = self.client.get_or_create_collection(
             self.chunks_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta)

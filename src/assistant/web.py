@@ -26,6 +26,7 @@ import json
 import logging
 import re
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -38,10 +39,37 @@ from typing import Any, Callable
 from assistant.config import Settings
 from assistant.core import Assistant, QuestionError
 from assistant.models import Answer, Citation
+from assistant.store import IndexError_
 
 log = logging.getLogger(__name__)
 
 EMPTY_INDEX = "No documents indexed yet: upload on the Documents tab or run `assistant ingest`."
+# The chat's fixed texts, in the language of the question (Answer.language, or the
+# typed question's script before there is an answer).
+MESSAGES = {
+    "en": {"not_in_docs": "Not in the documents.",
+           "banner": "Not in the documents: the indexed documents do not answer this question.",
+           "closest": "Closest passages", "closest_note": "Closest passages (not an answer)", "why": "Why",
+           "sources": "Sources", "warnings": "Warnings", "searching": "Searching the documents…",
+           "empty_index": EMPTY_INDEX, "failed": "Something went wrong while answering",
+           "bad_question": "The question cannot be taken"},
+    "zh": {"not_in_docs": "文件中没有答案。",
+           "banner": "文件中没有答案：已索引的文件不能回答这个问题。",
+           "closest": "最接近的段落", "closest_note": "最接近的段落（不是答案）", "why": "原因",
+           "sources": "出处", "warnings": "警告", "searching": "正在检索文件…",
+           "empty_index": "尚未索引任何文件：请在“Documents”页上传，或运行 `assistant ingest`。",
+           "failed": "回答时出错", "bad_question": "无法处理这个问题"},
+}
+
+
+def msg(key: str, lang: str = "en") -> str:
+    return MESSAGES.get(lang, MESSAGES["en"])[key]
+
+
+def question_language(text: str) -> str:
+    from assistant.extractive import text_language
+
+    return text_language(text or "")
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_BODY_BYTES = 1_000_000
 EXAMPLES = [
@@ -130,9 +158,10 @@ def source_card(c: Citation, doc_text: str | None, label: str = "") -> str:
 def sources_html(ans: Answer, docs: dict) -> str:
     """The HTML under the chat: refusal banner, warnings, and one card per citation (or related passage)."""
     parts = []
+    lang = ans.language
     if ans.refused:
-        parts.append('<div class="src-refusal">Not in the documents: the indexed documents do not answer this question.'
-                     + (" Closest passages:" if ans.related else "") + "</div>")
+        parts.append(f'<div class="src-refusal">{esc(msg("banner", lang))}'
+                     + (f' {esc(msg("closest", lang))}:' if ans.related else "") + "</div>")
     for w in ans.warnings:
         if not w.startswith("refused:"):
             parts.append(f'<div class="src-warning">⚠️ {esc(w)}</div>')
@@ -155,20 +184,21 @@ def answer_body(ans: Answer) -> str:
 def answer_markdown(ans: Answer, body: str | None = None, final: bool = True) -> str:
     """The chat message (escaped Markdown) for an answer; `body` lets the UI stream part of it."""
     body = answer_body(ans) if body is None else body
+    lang = ans.language
     if ans.refused:
-        out = "**Not in the documents.** " + md_escape(body)
+        out = f"**{msg('not_in_docs', lang)}** " + md_escape(body)
         if final:
             reason = next((w[len("refused:"):].strip() for w in ans.warnings if w.startswith("refused:")), "")
             if reason:
-                out += f"\n\n_Why: {md_escape(reason)}_"
+                out += f"\n\n_{msg('why', lang)}: {md_escape(reason)}_"
             if ans.related:
-                out += "\n\nClosest passages (not an answer):\n" + "\n".join(
+                out += f"\n\n{msg('closest_note', lang)}:\n" + "\n".join(
                     f"- {md_escape(_cite_line(c))}: “{md_escape(c.quote)}”" for c in ans.related)
         return out
     out = md_escape(body)
     if final:
         if ans.citations:
-            out += "\n\n**Sources**\n" + "\n".join(f"- {md_escape(_cite_line(c))}" for c in ans.citations)
+            out += f"\n\n**{msg('sources', lang)}**\n" + "\n".join(f"- {md_escape(_cite_line(c))}" for c in ans.citations)
         warns = [w for w in ans.warnings if not w.startswith("refused:")]
         if warns:
             out += "\n\n" + "\n".join(f"⚠️ {md_escape(w)}" for w in warns)
@@ -177,16 +207,17 @@ def answer_markdown(ans: Answer, body: str | None = None, final: bool = True) ->
 
 def answer_plain(ans: Answer) -> str:
     """Plain text for 'copy answer with citations'."""
+    lang = ans.language
     if ans.refused:
-        out = "Not in the documents. " + answer_body(ans)
-        cits, head = ans.related, "Closest passages"
+        out = f"{msg('not_in_docs', lang)} " + answer_body(ans)
+        cits, head = ans.related, msg("closest", lang)
     else:
-        out, cits, head = ans.answer, ans.citations, "Sources"
+        out, cits, head = ans.answer, ans.citations, msg("sources", lang)
     if cits:
         out += f"\n\n{head}:\n" + "\n".join(f"{_cite_line(c)}: \"{c.quote}\"" for c in cits)
     warns = [w for w in ans.warnings if not w.startswith("refused:")]
     if warns:
-        out += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in warns)
+        out += f"\n\n{msg('warnings', lang)}:\n" + "\n".join(f"- {w}" for w in warns)
     return out
 
 
@@ -275,7 +306,13 @@ class WebState:
         self.assistant = assistant
         self.settings = assistant.settings
         self.users = auth_users(self.settings)
-        self.feedback = FeedbackStore(self.settings.feedback_path)
+        try:
+            self.feedback = FeedbackStore(self.settings.feedback_path)
+        except (sqlite3.Error, OSError) as exc:  # read-only or full data folder: keep serving answers
+            fallback = Path(tempfile.mkdtemp(prefix="assistant-feedback-")) / "feedback.sqlite3"
+            log.warning("cannot open the feedback store %s (%s); feedback goes to %s for this run",
+                        self.settings.feedback_path, exc, fallback)
+            self.feedback = FeedbackStore(fallback)
         self._indexing = 0
         self._lock = threading.Lock()
         self.export_dir = Path(tempfile.mkdtemp(prefix="assistant-web-"))
@@ -402,6 +439,9 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
             return {"status": "indexing", "documents": None, "chunks": None}
         try:
             n_docs, n_chunks = state.counts()
+        except IndexError_ as exc:
+            log.warning("health check: %s", exc)
+            return _json_error(503, f"index unavailable: {exc}")
         except Exception as exc:
             log.exception("health check failed")
             return _json_error(503, f"index unavailable: {exc}")
@@ -445,6 +485,9 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
             ans = await run_in_threadpool(assistant.ask, question, history, filters)
         except QuestionError as exc:
             return _json_error(422, str(exc))
+        except IndexError_ as exc:  # server down, read-only folder, other model: the message says what to do
+            log.warning("index unavailable: %s", exc)
+            return _json_error(503, str(exc))
         except Exception:
             log.exception("ask failed")
             return _json_error(500, "Internal error while answering; see the server log.")
@@ -646,21 +689,34 @@ def build_ui(assistant: Assistant, state: WebState | None = None):
             return
         history = [r["question"] for _, r in sorted(records.items())]
         chat.append({"role": "user", "content": md_escape(message)})
-        if not assistant.has_index():
-            yield ("", *say(f"ℹ️ {md_escape(EMPTY_INDEX)}"))
-            return
-        yield ("", *say("_Searching the documents…_"))
         try:
-            ans = assistant.ask(message, history=history, filters=filters)
+            indexed = assistant.has_index()
+        except IndexError_ as exc:
+            yield ("", *say(f"⚠️ {md_escape(exc)}"))
+            return
+        lang = question_language(message)
+        if not indexed:
+            yield ("", *say(f"ℹ️ {md_escape(msg('empty_index', lang))}"))
+            return
+        yield ("", *say(f"_{msg('searching', lang)}_"))
+        try:
+            if assistant.settings.llm != "none":  # stream the generated tokens into the chat
+                from assistant.llm import ask_streaming
+
+                for ans in ask_streaming(assistant, message, history=history, filters=filters):
+                    if isinstance(ans, str):
+                        yield ("", *say(md_escape(ans) + " ▍"))
+            else:
+                ans = assistant.ask(message, history=history, filters=filters)
         except QuestionError as exc:
             chat.pop()
-            yield (message, *say(f"⚠️ {md_escape(exc)}"))
+            yield (message, *say(f"⚠️ {md_escape(exc) if lang == 'en' else md_escape(msg('bad_question', lang) + '：' + str(exc))}"))
             return
         except Exception as exc:
             log.exception("ask failed")
-            yield ("", *say(f"⚠️ Something went wrong while answering: {md_escape(exc)}"))
+            yield ("", *say(f"⚠️ {msg('failed', lang)}: {md_escape(exc)}"))
             return
-        pieces = stream_pieces(answer_body(ans))
+        pieces = stream_pieces(answer_body(ans)) if assistant.settings.llm == "none" else []  # LLM text already streamed
         for i in range(1, len(pieces)):
             yield ("", *say(answer_markdown(ans, " ".join(pieces[:i]), final=False) + " ▍"))
             time.sleep(0.04)
