@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from assistant.core import QuestionError
-from assistant.retrieval import rrf
+from assistant.question import analyse
+from assistant.retrieval import convex, rrf
 
 
 def _verbatim(assistant, ans):
@@ -127,3 +128,25 @@ def test_ledger_questions_list_cited_targets(assistant):
     assert _verbatim(assistant, ans)
     due_2024 = assistant.ask("What are the deadlines in 2024?")
     assert "first quarter" in due_2024.answer and "85%" not in due_2024.answer
+
+
+def test_convex_fusion_normalises_each_ranker_and_ignores_an_empty_one():
+    dense = [(1, 0.8), (2, 0.4)]
+    lexical = [(2, 10.0), (3, 5.0)]
+    fused = convex(dense, lexical, dense_weight=0.5)
+    assert fused[2] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)  # found by both: highest
+    assert fused[1] == pytest.approx(0.5) and fused[3] == pytest.approx(0.25)
+    assert max(fused, key=fused.get) == 2
+    only_dense = convex(dense, [], dense_weight=0.5)
+    assert only_dense == {1: pytest.approx(0.5), 2: pytest.approx(0.25)}
+    assert convex([], [], 0.5) == {}
+    assert convex([(1, 0.3)], [(1, 2.0)], dense_weight=1.0) == {1: pytest.approx(1.0)}  # weight 1: dense only
+
+
+def test_attribution_clause_terms_are_source_terms_not_topic_terms():
+    info = analyse("In which fields did the agency set up new firms, according to its January 2024 press conference?")
+    assert {"press", "januari", "2024"} <= info.source_terms
+    assert not ({"field", "firm", "agenc", "new"} & info.source_terms)
+    assert analyse("What share of income comes from new industries?").source_terms == set()
+    zh = analyse("据新闻发布会介绍，新设立了哪些企业？")
+    assert zh.source_terms and all(t not in zh.source_terms for t in ("企业", "设立"))

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
 
     # Retrieval and answering
     top_k: int = 8
+    fusion: Literal["convex", "rrf"] = Field("convex", description="How dense and BM25 rankings are fused.")
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Convex fusion: share of the dense score.")
     max_question_chars: int = 2000
     max_answer_sentences: int = 3
 

@@ -82,7 +82,8 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(store=self.store, embeddings=self.embeddings, k=self.settings.top_k)
+        return HybridRetriever(store=self.store, embeddings=self.embeddings, k=self.settings.top_k,
+                               fusion=self.settings.fusion, dense_weight=self.settings.dense_weight)
 
     @cached_property
     def llm(self):

@@ -156,7 +156,7 @@ class ExtractiveAnswerer:
                     c.matched.add(t)
                     c.soft.add(t)
                 elif v & whole:
-                    got += 0.4 * w
+                    got += (1.0 if t in info.source_terms else 0.4) * w  # the named source, anywhere in it
             c.coverage = got / total
             c.type_ok = _has_type(info.answer_type, c.text)
             c.period = _period_match(info.years, c.text)

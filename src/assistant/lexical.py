@@ -72,9 +72,12 @@ def tokenize(text: str, stem: bool = True) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 (bm25s, Lucene variant) over a fixed list of texts."""
+    """BM25 (bm25s, Lucene variant) over a fixed list of texts.
 
-    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
+    k1=0.9, b=0.4 are Anserini's defaults; on SciFact chunks they scored a little
+    above 1.2/0.75 (lexical nDCG@10 0.693 vs 0.690)."""
+
+    def __init__(self, texts: list[str], k1: float = 0.9, b: float = 0.4):
         import bm25s
 
         self.size = len(texts)

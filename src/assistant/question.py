@@ -86,6 +86,21 @@ class QuestionInfo:
     phrases: list[tuple[str, ...]] = field(default_factory=list)
     category_terms: set[str] = field(default_factory=set)
     borrowed_terms: set[str] = field(default_factory=set)  # from an earlier turn: weigh less
+    source_terms: set[str] = field(default_factory=set)  # "according to its January 2024 press conference": the source, not the answer
+
+
+_SOURCE_CLAUSE = re.compile(
+    r"\b(?:according to|as (?:reported|stated|announced|said|set out|described) (?:by|in|at)|as per|cited (?:by|in))\s+([^,;?]+)"
+    r"|(?:根据|据|按照)([\u4e00-\u9fff\w ]{2,20}?)(?:的?(?:说法|报道|介绍|数据|表述))?(?=[，,。？?]|$)", re.I)
+
+
+def source_terms(question: str) -> set[str]:
+    """Terms of an attribution clause: they say where the answer is stated, so any
+    passage of that source satisfies them, not only the answering sentence."""
+    out: set[str] = set()
+    for m in _SOURCE_CLAUSE.finditer(question):
+        out.update(tokenize((m.group(1) or m.group(2) or "").replace("-", " ")))
+    return out
 
 
 _NUM_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -136,7 +151,8 @@ def analyse(question: str) -> QuestionInfo:
         category = set(tokenize(zm.group(1))[:1])  # "哪些领域": 领域 names the kind of answer, not the topic
     return QuestionInfo(text=question, language=lang, answer_type=kind, terms=terms,
                         years=_YEAR.findall(question), expected_items=expected, about_author=about_author,
-                        about_ledger=about_ledger, phrases=phrases, category_terms=category)
+                        about_ledger=about_ledger, phrases=phrases, category_terms=category,
+                        source_terms=source_terms(question) & set(terms))
 
 
 def _contains_run(tokens: list[str], run: tuple[str, ...]) -> bool:

@@ -1,5 +1,10 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal rank fusion,
-then reranked at sentence level, with metadata filters.
+"""Hybrid retrieval: dense (Chroma) + BM25, fused, then reranked for the period a
+question names, with metadata filters.
+
+Fusion is a convex combination of max-normalised scores (dense cosine / best
+cosine, BM25 / best BM25), weight 0.5 each. On SciFact (809 training queries) it
+beat reciprocal rank fusion by about 0.01 nDCG@10 at every weight from 0.4 to
+0.7 (Bruch et al. 2023 report the same); RRF stays available (`fusion="rrf"`).
 
 `HybridRetriever` is a LangChain `BaseRetriever`, so it drops into any LCEL
 chain; `search()` returns scored chunks with all their metadata for our own
@@ -105,6 +110,18 @@ class ChunkTable:
         return np.array([filters.accepts(m) for m in self.metas], dtype=bool)
 
 
+def convex(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], dense_weight: float = 0.5) -> dict[int, float]:
+    """Convex combination of max-normalised scores; a ranker that found nothing adds nothing."""
+    fused: dict[int, float] = {}
+    for hits, w in ((dense, dense_weight), (lexical, 1.0 - dense_weight)):
+        top = max((s for _, s in hits), default=0.0)
+        if top <= 0:
+            continue
+        for i, s in hits:
+            fused[i] = fused.get(i, 0.0) + w * max(s, 0.0) / top
+    return fused
+
+
 def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
     """Reciprocal rank fusion (Cormack et al. 2009)."""
     fused: dict[int, float] = {}
@@ -123,10 +140,10 @@ class HybridRetriever(BaseRetriever):
     store: IndexStore
     embeddings: Embeddings
     k: int = 8
-    candidates: int = 60
+    candidates: int = 100
+    fusion: str = "convex"       # convex | rrf
+    dense_weight: float = 0.5    # convex: share of the dense score
     rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
     period_boost: float = 0.25
     refresh_seconds: float = 5.0
 
@@ -179,7 +196,10 @@ class HybridRetriever(BaseRetriever):
         elif mode == "lexical":
             fused = {i: s for i, s in lexical}
         else:
-            fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k, [self.dense_weight, self.lexical_weight])
+            if self.fusion == "rrf":
+                fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], self.rrf_k)
+            else:
+                fused = convex(dense, lexical, self.dense_weight)
             fused = self._period_rerank(query, fused, table)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         return [ScoredChunk(chunk=table.chunk(i), score=round(float(fused[i]), 6), dense=dense_score.get(i),
@@ -221,4 +241,4 @@ def idf_weights(table: ChunkTable, tokens: list[str]) -> dict[str, float]:
     return out
 
 
-__all__ = ["Filters", "HybridRetriever", "ChunkTable", "rrf", "idf_weights", "tokenize"]
+__all__ = ["Filters", "HybridRetriever", "ChunkTable", "convex", "rrf", "idf_weights", "tokenize"]

@@ -55,6 +55,19 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def _disk_nearly_full(location: str, margin: int = 16 * 1024 * 1024) -> bool:
+    """A local index folder on a disk with (almost) no free space left (chromadb's own
+    message for that case can be as vague as "Error in compaction")."""
+    import shutil
+
+    if "://" in location or not os.path.isdir(location):
+        return False
+    try:
+        return shutil.disk_usage(location).free < margin
+    except OSError:
+        return False
+
+
 class _Guarded:
     """A Chroma collection whose calls raise `StoreUnavailable` (a clear message, no
     traceback for the user) when the server cannot be reached. The HTTP client
@@ -76,6 +89,16 @@ class _Guarded:
                 raise StoreUnavailable(
                     f"The index at {self._location} is not answering ({type(exc).__name__}: {exc}). "
                     "If it is a Chroma server, check that it is running; the app reconnects by itself.") from exc
+            except Exception as exc:  # chromadb wraps disk errors in its own exception types
+                text = str(exc).lower()
+                if "disk is full" in text or "no space left" in text or _disk_nearly_full(self._location):
+                    raise IndexError_(
+                        f"The disk holding the index at {self._location} is full. Free some space (or set "
+                        "ASSISTANT_DATA_DIR to a folder on another disk) and run the ingestion again: documents "
+                        "already written are kept, and the next run finishes the rest.") from exc
+                if "readonly database" in text or "read-only file system" in text:
+                    raise IndexError_(read_only_message(self._location)) from exc
+                raise
 
         return call
 
