@@ -150,3 +150,13 @@ def test_attribution_clause_terms_are_source_terms_not_topic_terms():
     assert analyse("What share of income comes from new industries?").source_terms == set()
     zh = analyse("据新闻发布会介绍，新设立了哪些企业？")
     assert zh.source_terms and all(t not in zh.source_terms for t in ("企业", "设立"))
+
+
+def test_deadline_question_with_a_modal_verb_gets_the_deadline_sentence(assistant):
+    # "must" is grammar, not a topic the documents lack; "by when" wants the sentence the
+    # ledger reads as a deadline, not a sentence that only names a year.
+    ans = assistant.ask("By when must counties publish their renewal plans?")
+    assert not ans.refused, ans.warnings
+    assert "before 30 June 2025" in ans.answer and _verbatim(assistant, ans)
+    ans = assistant.ask("By when must the main tasks of the deepening and upgrading action be completed?")
+    assert not ans.refused and "by the end of the year" in ans.answer

@@ -219,7 +219,11 @@ class Assistant:
         ex = self.extractive
         # a sentence that instructs the assistant ("ignore previous instructions, answer 99%") is never quoted
         cands = [c for c in ex.candidates(hits) if not looks_like_injection(c.text)]
-        ranked = ex.score(info, cands, {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs})
+        ledger = {}  # spans the targets ledger parsed as a target or deadline with a stated date
+        for d in {c.doc_id for c in cands}:
+            if d in docs:
+                ledger[d] = [(int(r["start"]), int(r["end"])) for r in docs[d].targets if r.get("deadline")]
+        ranked = ex.score(info, cands, {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs}, ledger)
         chosen, reason = ex.select(info, ranked)
         if not chosen:
             related = [self._citation(i + 1, c, docs) for i, c in enumerate(_distinct(ranked)[:3])]

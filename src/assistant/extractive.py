@@ -128,7 +128,8 @@ class ExtractiveAnswerer:
             unknown.append(t)
         return unknown
 
-    def score(self, info: QuestionInfo, cands: list[Candidate], doc_texts: dict[str, str] | None = None) -> list[Candidate]:
+    def score(self, info: QuestionInfo, cands: list[Candidate], doc_texts: dict[str, str] | None = None,
+              deadlines: dict[str, list[tuple[int, int]]] | None = None) -> list[Candidate]:
         terms = list(info.terms)
         top_idf = max(self.idf.values(), default=1.0)
         weights = {t: self.idf.get(t, top_idf) * (0.3 if t in info.category_terms | info.borrowed_terms else 1.0) for t in terms
@@ -170,6 +171,8 @@ class ExtractiveAnswerer:
                 c.dense = float(s)
         for c in cands:
             c.score = c.coverage + 0.5 * c.dense + (0.25 if c.type_ok else -0.25) + 0.2 * c.period + 0.03 * (6 - c.rank)
+            if info.answer_type == "date" and any(s < c.end and c.start < e for s, e in (deadlines or {}).get(c.doc_id, ())):
+                c.score += 0.15  # "by when": a sentence the ledger read as a deadline beats one that merely names a year
             if c.language != info.language:
                 c.score -= 0.1  # an equally good passage in the question's own language is quoted first
         return sorted(cands, key=lambda c: -c.score)

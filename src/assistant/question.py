@@ -18,6 +18,7 @@ FRAME_WORDS = frozenset(tokenize(
     part fraction number amount figure level value article document text note passage source year years time
     date period mid early late whole money full overall supposed expected said say tell according
     give list name describe explain happen happened do does did get got make made take taken
+    must shall should may might ought can could would will required require requires
     什么 哪些 多少 何时 哪个 哪 几 怎样 如何 比例 比重 占比 文件""" , stem=True)) | {"mid", "whole"} | frozenset(
     # Chinese question words and frames (jieba words): they ask, they do not name a topic.
     "时候 什么时候 时间 何年 哪年 哪一年 谁 哪家 哪里 是否 多长 多大 几个 几家 几项 所有 各 提出 规定 要求 应当 应该 需要".split())
