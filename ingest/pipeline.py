@@ -132,6 +132,7 @@ class Ingestor:
         self._write(store, pending, report)
         if prune_roots:
             self._prune(store, prune_roots, seen_paths or set(), report)
+        store.ensure_generation()
         report.chunks_total = store.count()
         report.seconds = round(report.seconds or (time.perf_counter() - t0), 3)
         return report

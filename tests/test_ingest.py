@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -140,3 +141,20 @@ def test_docs_metadata_and_cleaned_text_stored(assistant, policy_dir):
     plan = docs["river-basin-plan"]
     assert plan.metadata["date"] == "2025-02-10" and plan.metadata["chunks"] >= 1
     assert "4.2 billion yuan" in plan.text and not plan.text.startswith("---")
+
+
+def test_store_fingerprint_is_a_cheap_token_that_changes_on_every_write(tmp_path):
+    from assistant.config import get_settings
+    from assistant.store import IndexStore
+
+    store = IndexStore(get_settings(data_dir=tmp_path), "test-model", dim=3, create=True)
+    unit = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    store.upsert_document("a", "text", {"title": "A"}, unit, [], [])
+    first = store.fingerprint()
+    assert first == store.fingerprint()  # reading does not change it
+    store.mark_incomplete("a")
+    second = store.fingerprint()
+    assert second != first
+    store.delete_document("a")
+    assert store.fingerprint() not in (first, second)
+    assert store.state.get(ids=["generation"])["ids"] == ["generation"]

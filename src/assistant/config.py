@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Convex fusion: share of the dense score.")
     max_question_chars: int = 2000
     max_answer_sentences: int = 3
+    answer_dense_sentences: int = Field(8, ge=0, description="Best-covering sentences also scored by embedding similarity (the costly part of ask).")
 
     # LLM (opt-in). none = extractive answers only.
     llm: Literal["none", "openai", "ollama", "llamacpp"] = "none"

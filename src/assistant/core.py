@@ -151,7 +151,7 @@ class Assistant:
             self._extractive = ExtractiveAnswerer(
                 embed=self._embed_sentences, idf=idf_table(lex.doc_freq, max(lex.size, 1)),
                 vocabulary=set(lex.doc_freq), max_sentences=self.settings.max_answer_sentences,
-                term_embed=self._embed_terms)
+                term_embed=self._embed_terms, dense_sentences=self.settings.answer_dense_sentences)
             self._extractive_fp = table.fingerprint
         return self._extractive
 

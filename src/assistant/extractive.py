@@ -17,6 +17,7 @@ covers too little of the question, or when it lacks the kind of answer asked for
 
 from __future__ import annotations
 
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -66,8 +67,10 @@ class Candidate:
 class ExtractiveAnswerer:
     """Sentence selection and the refusal decision over retrieved chunks."""
 
-    def __init__(self, embed, idf, vocabulary, max_sentences: int = 3, min_coverage: float = 0.5, term_embed=None):
+    def __init__(self, embed, idf, vocabulary, max_sentences: int = 3, min_coverage: float = 0.5, term_embed=None,
+                 dense_sentences: int = 8):
         self.embed = embed                    # list[str] -> np.ndarray of unit vectors
+        self.dense_sentences = dense_sentences  # the best-covering sentences also scored by embedding (the costly part of ask)
         self.idf = idf                        # token -> idf
         self.vocabulary = vocabulary          # every token in the index
         self.max_sentences = max_sentences
@@ -163,7 +166,7 @@ class ExtractiveAnswerer:
             c.period = _period_match(info.years, c.text)
             if c.period <= 0 and _period_match(info.years, " ".join((c.context, c.doc_date[:4]))) > 0:
                 c.period = 0.5  # the period is named nearby, not in the sentence itself
-        top = sorted(cands, key=lambda c: -(c.coverage + 0.02 * (6 - c.rank)))[:14]
+        top = sorted(cands, key=lambda c: -(c.coverage + 0.02 * (6 - c.rank)))[:self.dense_sentences]
         if top and self.embed is not None:
             vecs = self.embed([info.text] + [c.text for c in top])
             sims = vecs[1:] @ vecs[0]

@@ -19,6 +19,8 @@ import errno
 import json
 import logging
 import os
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlparse
@@ -164,9 +166,12 @@ class IndexStore:
         self.client = _Guarded(make_client(settings), self.location)
         self.chunks_name = f"{settings.collection}_chunks"
         self.docs_name = f"{settings.collection}_docs"
+        self.state_name = f"{settings.collection}_state"
         self._open(create=create, dim=dim)
         self.chunks = _Guarded(self.chunks, self.location)
         self.docs = _Guarded(self.docs, self.location)
+        self.state = _Guarded(self.client.get_or_create_collection(self.state_name, embedding_function=None),
+                              self.location)
 
     # -- opening --------------------------------------------------------
     def _open(self, create: bool, dim: int | None) -> None:
@@ -203,7 +208,7 @@ class IndexStore:
 
     def drop(self) -> None:
         """Delete both collections (for --rebuild)."""
-        for name in (self.chunks_name, self.docs_name):
+        for name in (self.chunks_name, self.docs_name, self.state_name):
             try:
                 self.client.delete_collection(name)
             except Exception:  # not there: nothing to drop
@@ -215,13 +220,26 @@ class IndexStore:
         for i in range(0, n, size):
             yield slice(i, i + size)
 
+    def _touch(self) -> None:
+        """A fresh token on every write: the cheap freshness check readers (and replicas) poll."""
+        self.state.upsert(ids=["generation"], documents=[""], embeddings=[[1.0]],
+                          metadatas=[{"token": uuid.uuid4().hex, "at": time.time()}])
+
+    def ensure_generation(self) -> None:
+        """Give an index written before freshness tokens existed its first one (writers only)."""
+        if not self.state.get(ids=["generation"], include=[])["ids"]:
+            self._touch()
+
     def upsert_chunks(self, ids: list[str], texts: list[str], metadatas: list[dict], embeddings: np.ndarray) -> None:
         for sl in self._batches(len(ids)):
             self.chunks.upsert(ids=ids[sl], documents=texts[sl], metadatas=metadatas[sl], embeddings=embeddings[sl])
+        self._touch()
 
     def delete_chunks(self, ids: list[str]) -> None:
         for sl in self._batches(len(ids)):
             self.chunks.delete(ids=ids[sl])
+        if ids:
+            self._touch()
 
     def chunk_ids(self, doc_id: str) -> set[str]:
         return set(self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
@@ -238,15 +256,18 @@ class IndexStore:
         meta.update(doc_id=doc_id, complete=complete, targets_json=json.dumps(targets, ensure_ascii=False),
                     warnings_json=json.dumps(warnings, ensure_ascii=False))
         self.docs.upsert(ids=[doc_id], documents=[text], metadatas=[meta], embeddings=[np.asarray(embedding, dtype=np.float32)])
+        self._touch()
 
     def mark_incomplete(self, doc_id: str) -> None:
         if self.docs.get(ids=[doc_id], include=[])["ids"]:
             self.docs.update(ids=[doc_id], metadatas=[{"complete": False}])
+            self._touch()
 
     def delete_document(self, doc_id: str) -> int:
         ids = sorted(self.chunk_ids(doc_id))
         self.delete_chunks(ids)
         self.docs.delete(ids=[doc_id])
+        self._touch()
         return len(ids)
 
     # -- reading --------------------------------------------------------
@@ -297,7 +318,13 @@ class IndexStore:
         return self.chunks.count()
 
     def fingerprint(self) -> str:
-        """Changes whenever documents are added, updated or removed (cache key for derived indexes)."""
+        """Changes whenever documents are added, updated or removed (cache key for derived indexes).
+
+        Every write stores a fresh token, so the check is one small read however
+        large the index; an index written before tokens existed is hashed whole."""
+        got = self.state.get(ids=["generation"], include=["metadatas"])
+        if got["ids"]:
+            return f"{got['metadatas'][0].get('token', '')}-{self.chunks.count()}"
         recs = self.document_records()
         parts = sorted(f"{k}:{v.get('sha256', '')}:{v.get('complete')}" for k, v in recs.items())
         import hashlib
