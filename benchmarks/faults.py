@@ -304,7 +304,7 @@ def scenario_readonly(work: Path) -> None:
         ing = cli("ingest", str(ROOT / "corpus"), "--data-dir", str(data), "--json")
     finally:
         if how == "bind":
-            subprocess.run(["umount", str(data)], capture_output=True)
+            subprocess.run(["umount", "-l", str(data)], capture_output=True)
         else:
             for p in [data, *data.rglob("*")]:
                 p.chmod(p.stat().st_mode | 0o200)
@@ -336,8 +336,8 @@ def scenario_diskfull(work: Path) -> None:
             "yes" if again.returncode == 0 and same and not extra and not dups else "NO", lost,
             f"first run exit {first.returncode}: \"{' '.join(first.stderr.split())[:110]}\"; after the disk grew, "
             f"re-run exit {again.returncode}; vs clean build: {extra} extra, {dups} duplicates, documents identical: {same}")
-    finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
+    finally:  # lazy: this process may still hold the index files open
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 # ---------------------------------------------------------------------------- LLM endpoint down or slow

@@ -96,8 +96,8 @@ def read_only(folder: Path):
     try:
         yield enforced
     finally:
-        if mounted:
-            subprocess.run(["umount", str(folder)], capture_output=True)
+        if mounted:  # lazy: Chroma clients in this process may still hold the files open
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
         if os.geteuid() != 0:
             for p in [folder, *folder.rglob("*")]:
                 p.chmod(p.stat().st_mode | 0o200)
