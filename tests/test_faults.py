@@ -41,9 +41,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict | None = None, timeout: float = 120, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
-                          env={**ENV, **(env or {})}, cwd=ROOT, timeout=timeout)
+                          env={**ENV, **(env or {})}, cwd=ROOT, timeout=timeout, input=input)
 
 
 def assert_clean_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
@@ -108,6 +108,8 @@ def read_only(folder: Path):
 def test_missing_index_cli_and_http(tmp_path):
     proc = cli("ask", QUESTION, "--data-dir", str(tmp_path / "nothing"))
     assert_clean_error(proc, "No index found", "assistant ingest")
+    batch = cli("ask", "--jsonl", "--data-dir", str(tmp_path / "nothing"), input='{"id": 1, "question": "%s"}\n' % QUESTION)
+    assert_clean_error(batch, "No index found", "assistant ingest")
     a = Assistant(data_dir=tmp_path / "nothing2", corpus_dir=tmp_path / "none", users="", auth_file=None)
     with api(a) as http:
         r = http.post("/api/ask", json={"question": QUESTION})

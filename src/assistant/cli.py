@@ -109,26 +109,36 @@ def ask(
     stream: Annotated[bool, typer.Option("--stream", help="With ASSISTANT_LLM set: print the generated answer as it is written, then the citations.")] = False,
 ):
     """Answer a question with citations (or say the documents do not contain it)."""
-    from assistant.core import QuestionError
-
     if stream and (json_out or jsonl):
         _fail("--stream prints text as it comes; it cannot be combined with --json or --jsonl.")
     a = _assistant(data_dir)
     filters = _filters(doc, issuer, since, until)
     if jsonl:
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                ans = a.ask(item["question"], history=item.get("history"), filters=item.get("filters") or filters, id=item.get("id"))
-                print(ans.model_dump_json(), flush=True)
-            except (QuestionError, KeyError, json.JSONDecodeError, TypeError) as exc:
-                print(json.dumps({"id": item.get("id") if isinstance(locals().get("item"), dict) else None,
-                                  "error": str(exc) if not isinstance(exc, KeyError) else "missing field 'question'"}), flush=True)
+        _guard(lambda: _ask_jsonl(a, filters))
         return
     if not question:
         _fail("Give a question, or use --jsonl to read questions from stdin.")
+    _ask_one(a, question, filters, json_out, stream)
+
+
+def _ask_jsonl(a, filters) -> None:
+    """One JSON answer per stdin line; a bad line gets an error object, a dead index stops with one message."""
+    from assistant.core import QuestionError
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        item = None
+        try:
+            item = json.loads(line)
+            ans = a.ask(item["question"], history=item.get("history"), filters=item.get("filters") or filters, id=item.get("id"))
+            print(ans.model_dump_json(), flush=True)
+        except (QuestionError, KeyError, json.JSONDecodeError, TypeError) as exc:
+            print(json.dumps({"id": item.get("id") if isinstance(item, dict) else None,
+                              "error": str(exc) if not isinstance(exc, KeyError) else "missing field 'question'"}), flush=True)
+
+
+def _ask_one(a, question: str, filters, json_out: bool, stream: bool) -> None:
     streamed: list[str] = []
 
     def on_token(piece: str) -> None:
