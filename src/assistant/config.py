@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     max_answer_sentences: int = 3
     answer_dense_sentences: int = Field(8, ge=0, description="Best-covering sentences also scored by embedding similarity (the costly part of ask).")
+    answer_sentence_tokens: int = Field(64, ge=8, description="Word pieces of each sentence the answer scorer embeds.")
 
     # LLM (opt-in). none = extractive answers only.
     llm: Literal["none", "openai", "ollama", "llamacpp"] = "none"

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from assistant.config import Settings, get_settings
-from assistant.embeddings import USE_M3, choose_embedder, load_embeddings
+from assistant.embeddings import USE_M3, SentenceTransformerEmbeddings, choose_embedder, load_embeddings
 from assistant.injection import looks_like_injection
 from assistant.extractive import Candidate, ExtractiveAnswerer, idf_table, text_language
 from assistant.models import Answer, Citation, IngestReport, ScoredChunk
@@ -159,7 +159,13 @@ class Assistant:
         cache = self.__dict__.setdefault("_sentence_cache", {})
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
-            vecs = self.embeddings.encode(missing) if hasattr(self.embeddings, "encode") else np.asarray(self.embeddings.embed_documents(missing))
+            if isinstance(self.embeddings, SentenceTransformerEmbeddings):
+                # a sentence's opening words carry its topic; a 64-word-piece window halves the cost of long ones
+                vecs = self.embeddings.encode(missing, max_tokens=self.settings.answer_sentence_tokens)
+            elif hasattr(self.embeddings, "encode"):
+                vecs = self.embeddings.encode(missing)
+            else:
+                vecs = np.asarray(self.embeddings.embed_documents(missing))
             if len(cache) > 20_000:
                 cache.clear()
             cache.update(zip(missing, vecs))

@@ -66,12 +66,19 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.max_tokens = int(self.model.max_seq_length or 256)
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], max_tokens: int | None = None) -> np.ndarray:
+        """Unit vectors; `max_tokens` truncates harder than the model's window (cheaper sentence scoring)."""
         with self._lock:  # torch CPU inference is not re-entrant-safe under heavy threading
-            return self.model.encode(
-                list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            ).astype(np.float32)
+            window = self.model.max_seq_length
+            if max_tokens:
+                self.model.max_seq_length = min(window, max_tokens)
+            try:
+                return self.model.encode(
+                    list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                    convert_to_numpy=True, show_progress_bar=False,
+                ).astype(np.float32)
+            finally:
+                self.model.max_seq_length = window
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
