@@ -204,11 +204,13 @@ class Ingestor:
         done = 0
         batch: list[tuple[_Pending, ChunkSpan]] = []
         batch_docs: list[_Pending] = []
+        unit = self._unit()
+        # placeholders first (one write): a crash leaves incomplete records, never orphan chunks
+        store.upsert_documents([(p.doc_id, "", self._doc_meta(p), unit, [], []) for p in pending if not p.is_update],
+                               complete=False)
         for p in pending:
             if p.is_update:
                 store.mark_incomplete(p.doc_id)
-            else:
-                store.upsert_document(p.doc_id, "", self._doc_meta(p), self._unit(), [], [], complete=False)
             batch.extend((p, c) for c in p.chunks)
             batch_docs.append(p)
             if len(batch) >= self.buffer_chunks:
@@ -251,13 +253,16 @@ class Ingestor:
             report.chunks_written += len(todo)
         vectors = store.chunks.get(ids=ids, include=["embeddings"])
         by_id = dict(zip(vectors["ids"], vectors["embeddings"]))
+        records = []
         for p in docs:
             keep = {c.id for c in p.chunks}
             stale = sorted(store.chunk_ids(p.doc_id) - keep) if p.is_update else []
             store.delete_chunks(stale)
             vec = np.mean([by_id[c.id] for c in p.chunks if c.id in by_id], axis=0)
             vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
-            store.upsert_document(p.doc_id, p.loaded.text, self._doc_meta(p), vec, p.targets, p.warnings, complete=True)
+            records.append((p.doc_id, p.loaded.text, self._doc_meta(p), vec, p.targets, p.warnings))
+        store.upsert_documents(records, complete=True)  # the commit markers, one write per buffer
+        for p in docs:
             if p.is_update:
                 report.updated += 1
             else:

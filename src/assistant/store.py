@@ -233,7 +233,7 @@ class IndexStore:
     def upsert_chunks(self, ids: list[str], texts: list[str], metadatas: list[dict], embeddings: np.ndarray) -> None:
         for sl in self._batches(len(ids)):
             self.chunks.upsert(ids=ids[sl], documents=texts[sl], metadatas=metadatas[sl], embeddings=embeddings[sl])
-        self._touch()
+        # no token here: a chunk counts only once its document record (written after it) says so
 
     def delete_chunks(self, ids: list[str]) -> None:
         for sl in self._batches(len(ids)):
@@ -252,10 +252,23 @@ class IndexStore:
 
     def upsert_document(self, doc_id: str, text: str, metadata: dict, embedding: np.ndarray,
                         targets: list[dict], warnings: list[dict], complete: bool = True) -> None:
-        meta = {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool)) and v is not None}
-        meta.update(doc_id=doc_id, complete=complete, targets_json=json.dumps(targets, ensure_ascii=False),
-                    warnings_json=json.dumps(warnings, ensure_ascii=False))
-        self.docs.upsert(ids=[doc_id], documents=[text], metadatas=[meta], embeddings=[np.asarray(embedding, dtype=np.float32)])
+        self.upsert_documents([(doc_id, text, metadata, embedding, targets, warnings)], complete=complete)
+
+    def upsert_documents(self, records: list[tuple], complete: bool = True) -> None:
+        """Write document records (doc_id, text, metadata, embedding, targets, warnings) in one call."""
+        if not records:
+            return
+        ids, texts, metas, vecs = [], [], [], []
+        for doc_id, text, metadata, embedding, targets, warnings in records:
+            meta = {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool)) and v is not None}
+            meta.update(doc_id=doc_id, complete=complete, targets_json=json.dumps(targets, ensure_ascii=False),
+                        warnings_json=json.dumps(warnings, ensure_ascii=False))
+            ids.append(doc_id)
+            texts.append(text)
+            metas.append(meta)
+            vecs.append(np.asarray(embedding, dtype=np.float32))
+        for sl in self._batches(len(ids)):
+            self.docs.upsert(ids=ids[sl], documents=texts[sl], metadatas=metas[sl], embeddings=vecs[sl])
         self._touch()
 
     def mark_incomplete(self, doc_id: str) -> None:
