@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import playwright.sync_api as sync_api
 import pytest
+from serving import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -33,15 +34,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 ADMIN, READER = ("admin", "secret"), ("reader", "pw")
 TIMEOUT_MS = 30_000
 
-sync_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
+if not Path(CHROMIUM).exists():  # a missing browser fails the suite, it never skips it
+    raise RuntimeError(f"Debian chromium is not installed at {CHROMIUM}: run `make browser` (apt-get install chromium chromium-driver)")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -9,22 +9,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.store import IndexError_, IndexStore
 from assistant.web import create_app
 from ingest.pipeline import Ingestor
+from serving import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -34,11 +31,6 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "
 for _k in ("ASSISTANT_CHROMA_URL", "ASSISTANT_CHROMA_HOST", "ASSISTANT_DATA_DIR", "ASSISTANT_AUTH_FILE"):
     ENV.pop(_k, None)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cli(*args: str, env: dict | None = None, timeout: float = 120, input: str | None = None) -> subprocess.CompletedProcess:
@@ -55,22 +47,8 @@ def assert_clean_error(proc: subprocess.CompletedProcess, *needles: str) -> None
         assert n in err, (n, err)
 
 
-@contextlib.contextmanager
 def api(assistant: Assistant):
-    server = uvicorn.Server(uvicorn.Config(create_app(assistant, mount_ui=False), host="127.0.0.1", port=free_port(),
-                                           log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline
-        time.sleep(0.05)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{server.config.port}", timeout=60) as c:
-            yield c
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    return serve(create_app(assistant, mount_ui=False), start_timeout=30, client_timeout=60)
 
 
 @contextlib.contextmanager

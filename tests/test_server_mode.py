@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ import uvicorn
 from assistant.core import Assistant
 from assistant.store import StoreUnavailable
 from assistant.web import create_app
+from serving import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 QUESTION = "What share of pilot firms should adopt a modern board of directors by the end of 2025?"
@@ -36,11 +36,6 @@ QUESTIONS = [
     "What is the population of the planet Mars?",
 ]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def chroma_cli() -> str:

@@ -24,9 +24,9 @@ from assistant.embeddings import USE_M3, SentenceTransformerEmbeddings, choose_e
 from assistant.injection import looks_like_injection
 from assistant.extractive import Candidate, ExtractiveAnswerer, idf_table, text_language
 from assistant.models import Answer, Citation, IngestReport, ScoredChunk
-from assistant.question import analyse, standalone_question
+from assistant.question import analyse_turn, standalone_question
 from assistant.retrieval import Filters, HybridRetriever
-from assistant.store import IndexError_, IndexStore, NoIndex, StoredDocument
+from assistant.store import IndexStore, NoIndex, StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -190,12 +190,8 @@ class Assistant:
         q = clean_question(question, self.settings.max_question_chars)
         if self.settings.llm != "none":  # opt-in generated answers, checked against their sources
             return self.llm.ask(q, history=history, filters=filters, id=id, on_token=on_token, t0=t0)
-        info = analyse(q)
         standalone = standalone_question(q, history)
-        if standalone != q:
-            own = set(info.terms)
-            info = analyse(standalone)
-            info.borrowed_terms = set(info.terms) - own
+        info = analyse_turn(q, standalone)
         t1 = time.perf_counter()
         hits = self.retriever.search(standalone, k=self.settings.top_k, filters=filters)
         t2 = time.perf_counter()

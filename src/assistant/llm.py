@@ -46,7 +46,7 @@ from assistant import grounding
 from assistant.config import Settings
 from assistant.lexical import tokenize
 from assistant.models import Answer, Citation, Grounding, ScoredChunk
-from assistant.question import analyse, standalone_question
+from assistant.question import analyse_turn, standalone_question
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.core import Assistant
@@ -414,11 +414,7 @@ class LLMAnswerer:
             timings["condense"] = _ms(tc)
         if standalone is None:
             standalone = standalone_question(question, history)
-        info = analyse(question)
-        if standalone != question:
-            own = set(info.terms)
-            info = analyse(standalone)
-            info.borrowed_terms = set(info.terms) - own
+        info = analyse_turn(question, standalone)
 
         t1 = time.perf_counter()
         hits = a.retriever.search(standalone, k=self.settings.top_k, filters=filters)

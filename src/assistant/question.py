@@ -156,6 +156,16 @@ def analyse(question: str) -> QuestionInfo:
                         source_terms=source_terms(question) & set(terms))
 
 
+def analyse_turn(question: str, standalone: str) -> QuestionInfo:
+    """Analyse the standalone form of a follow-up; the words it borrowed from earlier turns weigh less."""
+    info = analyse(question)
+    if standalone != question:
+        own = set(info.terms)
+        info = analyse(standalone)
+        info.borrowed_terms = set(info.terms) - own
+    return info
+
+
 def _contains_run(tokens: list[str], run: tuple[str, ...]) -> bool:
     n = len(run)
     return any(tuple(tokens[i:i + n]) == run for i in range(len(tokens) - n + 1))
