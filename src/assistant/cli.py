@@ -288,6 +288,27 @@ def eval_(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def tune(
+    shared: Annotated[Path, typer.Option("--shared", help="The folder with eval/, policy-notes/ and real-docs/.")] = Path("../shared"),
+    corpus: Annotated[Path, typer.Option("--corpus", help="The seed corpus folder.")] = Path("corpus"),
+    workdir: Annotated[Optional[Path], typer.Option("--workdir", help="Keep the indexes here (reused on the next run).")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the model fitted on every question to the package.")] = False,
+    model_out: Annotated[Optional[Path], typer.Option("--out", help="Write the model here instead.")] = None,
+    check: Annotated[Optional[Path], typer.Option("--check", help="Fail (exit 1) when an out-of-fold score is below these floors (JSON).")] = None,
+    only: Annotated[Optional[list[str]], typer.Option("--set", help="Only these sets (dev, notes-dev, real-dev).")] = None,
+):
+    """Fit the answer model on the dev sets and report out-of-fold scores (folds grouped by document)."""
+    from assistant.answer import tuning
+    from assistant.answer.model import DEFAULT_PATH
+
+    if not (shared / "eval").is_dir():
+        _fail(f"{shared}/eval not found: point --shared at the folder holding eval/, policy-notes/ and real-docs/.")
+    target = model_out or (DEFAULT_PATH if write else None)
+    code = _guard(lambda: tuning.main(shared, corpus, workdir, target, check, out, only))
+    raise typer.Exit(code)
+
+
 @bench_app.command("beir")
 def bench_beir(
     corpus: Annotated[Path, typer.Option("--corpus")],

@@ -43,13 +43,13 @@ class Settings(BaseSettings):
     max_file_mb: float = 50.0
 
     # Retrieval and answering
-    top_k: int = 8
+    top_k: int = Field(10, ge=1, description="Passages retrieved per answer; their sentences are the answer candidates.")
     fusion: Literal["convex", "rrf"] = Field("convex", description="How dense and BM25 rankings are fused.")
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Convex fusion: share of the dense score.")
     max_question_chars: int = 2000
     max_answer_sentences: int = 3
-    answer_dense_sentences: int = Field(8, ge=0, description="Best-covering sentences also scored by embedding similarity (the costly part of ask).")
     answer_sentence_tokens: int = Field(64, ge=8, description="Word pieces of each sentence the answer scorer embeds.")
+    answer_model: Path | None = Field(None, description="An answer model written by `assistant tune` (default: the one shipped).")
 
     # LLM (opt-in). none = extractive answers only.
     llm: Literal["none", "openai", "ollama", "llamacpp"] = "none"

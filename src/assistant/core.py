@@ -95,6 +95,7 @@ class Assistant:
     def pipeline(self) -> AnswerPipeline:
         """The stages, in order, from the settings: byline, ledger, generated (when an LLM is configured), extractive."""
         from assistant.answer.extractive import ExtractiveStage
+        from assistant.answer.model import AnswerModel
         from assistant.answer.pipeline import AnswerPipeline
         from assistant.answer.special import BylineStage, LedgerStage
 
@@ -103,8 +104,8 @@ class Assistant:
             from assistant.answer.generated import GeneratedStage
 
             stages.append(GeneratedStage(self.settings))
-        stages.append(ExtractiveStage(max_sentences=self.settings.max_answer_sentences,
-                                      dense_sentences=self.settings.answer_dense_sentences))
+        stages.append(ExtractiveStage(AnswerModel.load(self.settings.answer_model), passages=self.settings.top_k + 2,
+                                      max_sentences=self.settings.max_answer_sentences))
         return AnswerPipeline(stages, retrieve=lambda q, f: self.retriever.search(q, k=self.settings.top_k, filters=f),
                               max_question_chars=self.settings.max_question_chars)
 

@@ -65,7 +65,7 @@ def evaluate(assistant, path: str | Path) -> EvalReport:
         if not line.strip():
             continue
         item = json.loads(line)
-        ans = assistant.ask(item["question"])
+        ans = assistant.ask(item["question"], history=item.get("history"), filters=item.get("filters"))
         answerable = bool(item.get("answerable", True))
         text = ans.answer
         missing: list[str] = []

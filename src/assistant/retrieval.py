@@ -30,6 +30,7 @@ from pydantic import ConfigDict, PrivateAttr
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Chunk, ScoredChunk
 from assistant.store import IndexStore
+from ingest.text import cjk_ratio
 
 YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
 
@@ -92,6 +93,7 @@ class ChunkTable:
         self.index_of = {cid: i for i, cid in enumerate(self.ids)}
         self.lexical = LexicalIndex([self._lexical_text(i) for i in range(len(self.ids))])
         self.doc_ids = np.array([m.get("doc_id", "") for m in self.metas], dtype=object)
+        self.languages = np.array([m.get("language", "en") for m in self.metas], dtype=object)
 
     def _lexical_text(self, i: int) -> str:
         m = self.metas[i]
@@ -145,6 +147,7 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 0.5    # convex: share of the dense score
     rrf_k: int = 60
     period_boost: float = 0.25
+    cross_lingual: int = 2        # best dense-only passages of the other language added to the top k
     refresh_seconds: float = 5.0
 
     _table: ChunkTable | None = PrivateAttr(default=None)
@@ -202,8 +205,23 @@ class HybridRetriever(BaseRetriever):
                 fused = convex(dense, lexical, self.dense_weight)
             fused = self._period_rerank(query, fused, table)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
+        if mode == "hybrid" and self.cross_lingual:
+            order += self._other_language(query, dense, order, table)
         return [ScoredChunk(chunk=table.chunk(i), score=round(float(fused[i]), 6), dense=dense_score.get(i),
                             lexical=lex_score.get(i), rank=r + 1) for r, i in enumerate(order)]
+
+    def _other_language(self, query: str, dense: list[tuple[int, float]], order: list[int], table: ChunkTable) -> list[int]:
+        """BM25 votes only within a language, so passages in the other language than the
+        question's (an English question over Chinese documents) compete on meaning alone:
+        the best of them by dense score join the pool, for the answer stage to weigh."""
+        lang = "zh" if cjk_ratio(query) > 0.3 else "en"
+        other = [i for i, _ in dense if table.languages[i] not in (lang, "mixed")]
+        if not other or not dense:
+            return []
+        top = dense[0][1]
+        taken = set(order)
+        score = dict(dense)
+        return [i for i in other if i not in taken and score[i] >= 0.7 * top][:self.cross_lingual]
 
     def _period_rerank(self, query: str, fused: dict[int, float], table: ChunkTable) -> dict[int, float]:
         """Prefer passages about the period a question names over look-alike figures

@@ -1,331 +1,257 @@
-"""The default answerer: picks the sentences that answer the question from the
-retrieved passages and quotes them verbatim, or refuses.
+"""The default, last stage: quote the sentences that answer the question, verbatim, or refuse.
 
-Per candidate sentence it weighs
-- coverage: how much of the question's (IDF-weighted) terms the sentence and
-  its immediate context (previous sentence, section heading, title) contain,
-  with a small thesaurus of paraphrases;
-- answer type: a "how many" question needs a number, "what share" a
-  percentage, "when" a date or period;
-- period: a question that names a year wants a passage about that year;
-- meaning: cosine similarity of question and sentence embeddings;
-- the passage's retrieval rank.
-It refuses when a term of the question names something the indexed documents
-never mention (a budget, employees, dividends...), when the best sentence
-covers too little of the question, or when it lacks the kind of answer asked for.
+1. Candidates: the sentences of the retrieved passages (`features.candidates`).
+2. Features for every candidate; a learned prefilter keeps a shortlist that also gets
+   the costly ones (dense similarity, cross-lingual term matches).
+3. A learned ranker gives each its probability of answering; a learned refusal head
+   gives the probability that the best one answers at all, refused below a threshold
+   chosen on held-out documents (`assistant.answer.model`, fitted by `assistant tune`).
+4. The answer: the best sentence; the runner-up too when the model cannot tell them
+   apart; for "which three ..." questions the items of the list it belongs to; for
+   questions that ask two things, a sentence for what the best one leaves out.
 """
 
 from __future__ import annotations
 
-
-import math
 import re
 from dataclasses import dataclass, field
 
-from assistant.lexical import tokenize
+import numpy as np
+
 from assistant.answer import compose
+from assistant.answer.features import ALL, CHEAP, Candidate, Features, candidates, question_surface, words
+from assistant.answer.model import AnswerModel, question_vector
+from assistant.answer.question import FRAME_WORDS, QuestionInfo
 from assistant.answer.stage import AnswerContext
 from assistant.answer.turn import Turn
 from assistant.injection import looks_like_injection
+from assistant.lexical import tokenize
 from assistant.models import Answer, ScoredChunk
-from assistant.answer.question import FRAME_WORDS, PHRASES, QuestionInfo, variants
-from assistant.answer.compose import text_language
-from ingest.text import has_cjk, paragraph_label, sentence_spans
+from ingest.text import has_cjk, sentence_spans
 
-# Cross-lingual term matching (an English question term against the words of a
-# Chinese sentence, or the reverse): cosine of multilingual word embeddings. On
-# use-m3, translations mostly score 0.5-0.9, unrelated words 0.1-0.3, but words of
-# related meaning up to ~0.65 (工资 "wages" / "workers"): so each passage word
-# translates only the question term it is closest to, and only from 0.5 on.
-SOFT_MATCH = 0.5
-
-_PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b)|百分之|成(?=以上|左右)")
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|dozens|half)\b|[一二三四五六七八九十百千万亿两]", re.I)
-_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion|bn|mn)\s+)?(?:yuan|dollars?|US dollars|euros?|rmb|cny|usd)\b|[$¥€]\s?\d|\d[\d,.]*\s*(?:万|亿|千)?元|\d[\d,.]*\s*(?:million|billion|trillion)\b", re.I)
-_LIST = re.compile(r"[^,]+,[^,]+,|,[^,]*\b(and|or)\b|、|；|;")
-_DATE = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)|\b(january|february|march|april|may|june|july|august|september|october|november|december|quarter|month|year|week|annual|spring|summer|autumn|winter|end of|beginning of|by the end|deadline)\b|[年月日季度]", re.I)
-_PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b|\b(SASAC|Commission|Ministry|Office|Council|Bureau|Committee|Department)\b|[\u4e00-\u9fff]{2,4}(委|部|局|办|厅|会)|[\u4e00-\u9fff]{1,8}(中心|政府|小组|公司|集团|单位|机构)|负责|牵头")
+_CHEAP = len(CHEAP)
 
 
 @dataclass
-class Candidate:
-    doc_id: str
-    start: int
-    end: int
-    text: str
-    rank: int
-    chunk: ScoredChunk
-    context: str = ""
-    doc_date: str = ""
-    coverage: float = 0.0
-    matched: set[str] = field(default_factory=set)
-    type_ok: bool = True
-    period: float = 0.0
-    dense: float = 0.0
-    score: float = 0.0
-    language: str = "en"
-    soft: set[str] = field(default_factory=set)  # terms matched only across languages
+class Analysis:
+    """Everything the decision needs for one question (also what `assistant tune` learns from)."""
+
+    cands: list[Candidate]                       # ranked, best first (by the ranker, shortlist first)
+    unknown: list[str] = field(default_factory=list)   # topic terms the index never mentions
+    unknown_share: float = 0.0
+    qx: np.ndarray | None = None                 # the refusal head's inputs
+    p_answer: float = 0.0
 
 
-class ExtractiveAnswerer:
-    """Sentence selection and the refusal decision over retrieved chunks."""
+class ExtractiveStage:
+    """Quotes the answering sentences or refuses with the closest passages."""
 
-    def __init__(self, embed, idf, vocabulary, max_sentences: int = 3, min_coverage: float = 0.5, term_embed=None,
-                 dense_sentences: int = 8):
-        self.embed = embed                    # list[str] -> np.ndarray of unit vectors
-        self.dense_sentences = dense_sentences  # the best-covering sentences also scored by embedding (the costly part of ask)
-        self.idf = idf                        # token -> idf
-        self.vocabulary = vocabulary          # every token in the index
+    name = "extractive"
+
+    def __init__(self, model: AnswerModel | None = None, passages: int = 8, max_sentences: int = 3):
+        self.model = model or AnswerModel.load()
+        self.passages = passages
         self.max_sentences = max_sentences
-        self.min_coverage = min_coverage
-        self.term_embed = term_embed          # multilingual word vectors for cross-lingual coverage (or None)
 
-    # -- candidates ---------------------------------------------------------
-    def candidates(self, hits: list[ScoredChunk], limit_chunks: int = 8) -> list[Candidate]:
-        seen: set[tuple[str, int]] = set()
-        out: list[Candidate] = []
-        for rank, hit in enumerate(hits[:limit_chunks]):
-            c = hit.chunk
-            spans = _merge_labels(c.text, sentence_spans(c.text))
-            for j, (s, e) in enumerate(spans):
-                s, e = compose.trim_quote(c.text, s, e)
-                if e - s < 3:
-                    continue
-                key = (c.doc_id, c.start + s)
-                if key in seen:
-                    continue
-                seen.add(key)
-                prev = c.text[spans[j - 1][0]:spans[j - 1][1]] if j else ""
-                nxt = c.text[spans[j + 1][0]:spans[j + 1][1]] if j + 1 < len(spans) else ""
-                meta = c.metadata
-                context = " ".join(x for x in (meta.get("title", ""), c.heading, prev, nxt) if x)
-                out.append(Candidate(c.doc_id, c.start + s, c.start + e, c.text[s:e], rank, hit, context,
-                                     doc_date=str(meta.get("date") or ""), language=text_language(c.text[s:e])))
-        return out
+    # -- analysis (no decision) -------------------------------------------------------
+    def analyse(self, turn: Turn, hits: list[ScoredChunk], ctx: AnswerContext, model: AnswerModel | None = None,
+                dense_for_all: bool = False) -> Analysis:
+        """Candidates with their features and probabilities, best first. `dense_for_all`
+        computes the costly features for every candidate (for fitting the model)."""
+        model = model or self.model
+        info = turn.info
+        # a sentence that instructs the assistant ("ignore previous instructions, answer 99%") is never quoted
+        cands = [c for c in candidates(hits, self.passages) if not looks_like_injection(c.text)]
+        feats = Features(info, ctx, hits)
+        feats.cheap(cands)
+        if cands:
+            pre = model.prefilter.prob(np.vstack([c.x[:_CHEAP] for c in cands]))
+            order = np.argsort(-pre, kind="stable")
+            short = [cands[i] for i in (order if dense_for_all else order[:model.shortlist])]
+            feats.dense(short)
+            p = model.ranker.prob(np.vstack([c.x for c in short]))
+            for c, pc in zip(short, p):
+                c.p = float(pc)
+            rest = [cands[i] for i in order[len(short):]]
+            for c, pc in zip(rest, pre[order[len(short):]]):
+                c.p = float(pc) * 1e-3  # never above a shortlisted sentence
+            cands = sorted(short, key=lambda c: -c.p) + rest
+        unknown = unknown_terms(info, ctx, cands)
+        weights = feats.weights
+        share = sum(weights.get(t, 0.0) for t in unknown) / (sum(weights.values()) or 1.0)
+        qx = question_vector(np.array([c.p for c in cands[:2]]), cands[0].x if cands else None, share,
+                             info.answer_type != "other", len(weights))
+        p_answer = float(model.refusal.prob(qx)[0]) if cands else 0.0
+        return Analysis(cands=cands, unknown=unknown, unknown_share=share, qx=qx, p_answer=p_answer)
 
-    # -- scoring ------------------------------------------------------------
-    def unknown_terms(self, info: QuestionInfo, ranked: list[Candidate] = ()) -> list[str]:
-        """Question terms the index never mentions, even through a synonym, an
-        abbreviation or a translation in a retrieved passage of the other language:
-        the question is about something the documents do not cover."""
-        translated = {t for c in ranked for t in c.soft}
-        covered_by_phrase = {t for p in info.phrases for t in p}
-        unknown = []
-        for t in info.terms:
-            if t in info.borrowed_terms:
-                continue
-            if t in covered_by_phrase or t in FRAME_WORDS or t in info.category_terms or t.isdigit() \
-                    or len(t) < (2 if has_cjk(t) else 3) or t in translated:
-                continue
-            if any(v in self.vocabulary for v in variants(t)):
-                continue
-            if len(t) >= (2 if has_cjk(t) else 3) and any(w.startswith(t) for w in self.vocabulary if len(w) > len(t)):
-                continue  # abbreviation such as "sci" for "science"
-            if has_cjk(t):
-                if any(t != u and t in u for u in info.terms):
-                    continue  # a piece of a longer Chinese term: the longer one decides
-                if _pieced(t, {u for u in info.terms if u in translated or u in self.vocabulary}):
-                    continue
-                if _zh_topic(t, info.text):
-                    unknown.append(t)  # Chinese: a noun the index lacks (verbs and function words are paraphrased)
-                continue
-            if _looks_verbal(t, info.text):
-                continue  # verbs are paraphrased freely ("finished" / "completed")
-            unknown.append(t)
-        return unknown
-
-    def score(self, info: QuestionInfo, cands: list[Candidate], doc_texts: dict[str, str] | None = None,
-              deadlines: dict[str, list[tuple[int, int]]] | None = None) -> list[Candidate]:
-        terms = list(info.terms)
-        top_idf = max(self.idf.values(), default=1.0)
-        weights = {t: self.idf.get(t, top_idf) * (0.3 if t in info.category_terms | info.borrowed_terms else 1.0) for t in terms
-                   if t not in info.category_terms or t in self.vocabulary}
-        total = sum(weights.values()) or 1.0
-        doc_tokens = {d: set(tokenize(t.replace("-", " "))) for d, t in (doc_texts or {}).items()}
-        soft = self._soft_matches(info, [c for c in cands if c.language != info.language], list(weights))
-        for c in cands:
-            soft_sent, soft_ctx = soft.get(id(c), (set(), set()))
-            sent = set(tokenize(c.text.replace("-", " ")))
-            ctx = set(tokenize(c.context.replace("-", " ")))
-            whole = doc_tokens.get(c.doc_id, set())
-            got = 0.0
-            for t, w in weights.items():
-                v = variants(t) | {a for p, alts in PHRASES.items() if t in p for a in alts}
-                if v & sent or _prefix_hit(t, sent):
-                    got += w
-                    c.matched.add(t)
-                elif v & ctx:
-                    got += 0.7 * w
-                    c.matched.add(t)
-                elif t in soft_sent or t in soft_ctx:  # a translation of the term (other-language passage)
-                    got += (0.9 if t in soft_sent else 0.6) * w
-                    c.matched.add(t)
-                    c.soft.add(t)
-                elif v & whole:
-                    got += (1.0 if t in info.source_terms else 0.4) * w  # the named source, anywhere in it
-            c.coverage = got / total
-            c.type_ok = _has_type(info.answer_type, c.text)
-            c.period = _period_match(info.years, c.text)
-            if c.period <= 0 and _period_match(info.years, " ".join((c.context, c.doc_date[:4]))) > 0:
-                c.period = 0.5  # the period is named nearby, not in the sentence itself
-        top = sorted(cands, key=lambda c: -(c.coverage + 0.02 * (6 - c.rank)))[:self.dense_sentences]
-        if top and self.embed is not None:
-            vecs = self.embed([info.text] + [c.text for c in top])
-            sims = vecs[1:] @ vecs[0]
-            for c, s in zip(top, sims):
-                c.dense = float(s)
-        for c in cands:
-            c.score = c.coverage + 0.5 * c.dense + (0.25 if c.type_ok else -0.25) + 0.2 * c.period + 0.03 * (6 - c.rank)
-            if info.answer_type == "date" and any(s < c.end and c.start < e for s, e in (deadlines or {}).get(c.doc_id, ())):
-                c.score += 0.15  # "by when": a sentence the ledger read as a deadline beats one that merely names a year
-            if c.language != info.language:
-                c.score -= 0.1  # an equally good passage in the question's own language is quoted first
-        return sorted(cands, key=lambda c: -c.score)
-
-    def _soft_matches(self, info: QuestionInfo, cross: list[Candidate], terms: list[str]) -> dict[int, tuple[set, set]]:
-        """For candidates in the other language than the question: which question terms
-        have a translation among the sentence's words, and among its context's words."""
-        if not cross or self.term_embed is None:
-            return {}
-        surface = question_surface(info.text)
-        terms = [t for t in terms if not t.isdigit() and not _YEARISH.fullmatch(t)]
-        if not terms:
-            return {}
-        words: dict[int, tuple[list[str], list[str]]] = {}
-        for c in cross:
-            words[id(c)] = (_content_words(c.text), _content_words(c.context))
-        vocab = list(dict.fromkeys(w for pair in words.values() for ws in pair for w in ws))
-        if not vocab:
-            return {}
-        vecs = self.term_embed([surface.get(t, t) for t in terms] + vocab)
-        sims = vecs[:len(terms)] @ vecs[len(terms):].T
-        # Each passage word translates at most one question term: the one it is closest
-        # to ("workers" is 工人, not 工资 that merely sits near it in meaning).
-        owner = sims.argmax(axis=0)
-        col = {w: i for i, w in enumerate(vocab)}
-        out = {}
-        for c in cross:
-            found = []
-            for ws in words[id(c)]:
-                hit = set()
-                for w in ws:
-                    j = col[w]
-                    o = terms[owner[j]]
-                    if sims[owner[j], j] >= SOFT_MATCH:  # the owner, and Chinese terms nested with it (装箱, 集装箱)
-                        hit.update(t for i, t in enumerate(terms) if t == o or (has_cjk(t) and (t in o or o in t)
-                                                                                and sims[i, j] >= SOFT_MATCH))
-                found.append(hit | {t for t in terms if _pieced(t, hit)})
-            out[id(c)] = (found[0], found[1])
-        return out
-
-    # -- selection ----------------------------------------------------------
-    def select(self, info: QuestionInfo, ranked: list[Candidate], doc_texts: dict[str, str] | None = None
-               ) -> tuple[list[Candidate], str | None]:
-        """The answering sentences, or ([], reason) when the question must be refused.
-        `doc_texts` (doc_id -> cleaned text) lets list questions collect items beyond the passage."""
-        if not ranked:
-            return [], "no passage matches the question"
-        unknown = self.unknown_terms(info, ranked)
-        if unknown:
-            return [], f"the documents never mention: {', '.join(unknown)}"
-        best = ranked[0]
-        if best.coverage < self.min_coverage:
-            return [], f"the closest passage covers only {best.coverage:.0%} of the question"
-        if not best.type_ok and info.answer_type in ("number", "percent", "date"):
-            typed = [c for c in ranked if c.type_ok and c.coverage >= self.min_coverage]
-            if not typed:
-                return [], f"no passage gives a {info.answer_type}"
-            best = typed[0]
-        chosen = [best]
-        want = info.expected_items or (2 if _is_compound(info.text) else 1)
-        listed = []
-        if info.expected_items:
-            for c in [best] + [c for c in ranked[:10] if c.coverage >= self.min_coverage]:
-                listed = self._list_items(c, info.expected_items, (doc_texts or {}).get(c.doc_id))
-                if listed:
-                    break
-        if listed:
-            chosen = listed
-        elif want > 1 or info.answer_type == "list":
-            chosen += self._companions(info, best, ranked, want)
-        chosen = chosen[: max(self.max_sentences, len(listed), info.expected_items or 0)]
-        return sorted(chosen, key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start)), None
-
-    def _list_items(self, best: Candidate, want: int, text: str | None) -> list[Candidate]:
-        """For "which three areas ...": the items of the list the best sentence
-        belongs to, found in its document: sentences that open the same way
-        (parallel paragraph leads), or the paragraphs after an introducing
-        sentence ending in a colon."""
-        if not text:
-            return []
-        spans = sentence_spans(text)
-        head = _opening(text[best.start:best.end])
-        if head:
-            same = [(s, e) for s, e in spans if _opening(text[s:e]) == head]
-            if len(same) == want:
-                return [self._derived(best, s, e, text) for s, e in same]
-        if text[best.start:best.end].rstrip().endswith((":", "：")):
-            after = [(s, e) for s, e in spans if s >= best.end and (s == 0 or text[s - 1] == "\n")][:want]
-            if len(after) == want:
-                return [best] + [self._derived(best, s, e, text) for s, e in after]
-        return []
+    # -- the stage --------------------------------------------------------------------
+    def answer(self, turn: Turn, hits: list[ScoredChunk], ctx: AnswerContext) -> Answer:
+        model = ctx.answer_model or self.model
+        an = self.analyse(turn, hits, ctx, model)
+        info, docs = turn.info, ctx.documents
+        reason = ctx.must_refuse or self.refusal_reason(turn, an, model)
+        if reason:
+            related = [self._citation(i + 1, c, ctx) for i, c in enumerate(_distinct(an.cands)[:3])]
+            return compose.refusal(turn.question, info.language, related, reason, turn.filters,
+                                   answerer=ctx.refused_by or self.name)
+        chosen = self.select(info, an.cands, model, docs)
+        citations = [self._citation(i + 1, c, ctx) for i, c in enumerate(chosen)]
+        text = compose.cited_text(citations)
+        if ctx.on_token is not None:  # the same stream as a generated answer: one cited sentence at a time
+            for i, c in enumerate(citations):
+                ctx.on_token(("" if i == 0 else " ") + f"{c.quote} [{c.n}]")
+        return Answer(question=turn.question, answer=text, citations=citations,
+                      warnings=compose.garbled_warnings(citations, docs))
 
     @staticmethod
-    def _derived(best: Candidate, s: int, e: int, text: str) -> Candidate:
-        s, e = compose.trim_quote(text, s, e)
-        return Candidate(best.doc_id, s, e, text[s:e], best.rank, best.chunk, coverage=best.coverage, score=best.score)
+    def refusal_reason(turn: Turn, an: Analysis, model: AnswerModel) -> str | None:
+        if not an.cands:
+            return "no passage matches the question"
+        if an.p_answer >= model.threshold:
+            return None
+        if an.unknown:
+            surface = question_surface(turn.info.text)
+            return "the documents never mention: " + ", ".join(dict.fromkeys(surface.get(t, t) for t in an.unknown))
+        return f"no passage answers it with confidence (best {an.p_answer:.0%}, needed {model.threshold:.0%})"
 
-    def _companions(self, info: QuestionInfo, best: Candidate, ranked: list[Candidate], want: int) -> list[Candidate]:
-        """More sentences for questions that ask for several things: parallel
-        sentences (same opening words) for "which three areas", or sentences that
-        cover what the best one missed for compound questions."""
+    # -- selection ------------------------------------------------------------------
+    def select(self, info: QuestionInfo, ranked: list[Candidate], model: AnswerModel,
+               docs: dict) -> list[Candidate]:
+        """The best sentence, plus what the question needs beyond it."""
+        best = ranked[0]
+        chosen = [best]
+        if info.expected_items:
+            for c in ranked[:6]:
+                d = docs.get(c.doc_id)
+                listed = list_items(c, info.expected_items, d.text if d is not None else None)
+                if listed:
+                    return sorted(listed, key=lambda x: x.start)
+        if info.answer_type == "list" or info.comparison or _asks_two(info.text):
+            chosen += self._companions(info, best, ranked)
+        elif len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p:
+            chosen.append(ranked[1])  # the model cannot tell the two apart: show both
+        chosen = chosen[:self.max_sentences]
+        return sorted(chosen, key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
+
+    @staticmethod
+    def _companions(info: QuestionInfo, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
+        """For questions that ask two things or for a list: the next sentences that cover
+        what the best one leaves out (from another document for a comparison)."""
         out: list[Candidate] = []
-        missing = set(info.terms) - best.matched
-        head = _opening(best.text)
-        for c in ranked[1:]:
-            if len(out) + 1 >= max(want, 1) + (0 if info.expected_items else 1):
+        missing = set(info.terms) - best.matched - info.category_terms
+        for c in ranked[1:8]:
+            if len(out) >= 2 or c.p < 0.5 * best.p:
                 break
-            if c.coverage < self.min_coverage or (c.doc_id, c.start) == (best.doc_id, best.start):
+            if info.comparison and c.doc_id == best.doc_id and not (set(info.years) - _years(best.text)) & _years(c.text):
                 continue
-            parallel = info.expected_items and head and _opening(c.text) == head
-            fills_gap = bool(missing & c.matched) and c.score >= 0.8 * best.score
-            if parallel or fills_gap:
+            if (missing & c.matched) or (info.comparison and c.doc_id != best.doc_id) or \
+                    (info.comparison and (set(info.years) - _years(best.text)) & _years(c.text)):
                 out.append(c)
                 missing -= c.matched
         return out
 
+    @staticmethod
+    def _citation(n: int, c: Candidate, ctx: AnswerContext):
+        return compose.chunk_citation(n, c.hit, c.start, c.end, ctx.documents)
 
-def _merge_labels(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A run-in label ("Comprehensive-reform campaign (launched 2018).") belongs
-    to the sentence after it: quote them together."""
-    out: list[tuple[int, int]] = []
-    i = 0
-    while i < len(spans):
-        s, e = spans[i]
-        starts_paragraph = s == 0 or "\n" in text[max(0, s - 2):s] or text[:s].strip(" *#") == ""
-        if starts_paragraph and i + 1 < len(spans) and paragraph_label(text, s, spans[i + 1][1]) \
-                and "\n" not in text[e:spans[i + 1][0]]:
-            out.append((s, spans[i + 1][1]))
-            i += 2
-            continue
-        out.append((s, e))
-        i += 1
+
+def _years(text: str) -> set[str]:
+    from assistant.answer.features import years_in
+
+    return years_in(text)
+
+
+def _asks_two(q: str) -> bool:
+    """"How many X, and over how many years?", "其中……有多少": two questions in one."""
+    return bool(re.search(r"\b(and|as well as|both)\b[^?]*\b(how|what|which|when|who|by how|to what)\b", q, re.I)) \
+        or len(re.findall(r"[？?]", q)) >= 2 or bool(re.search(r"分别|各是|各为|其中", q))
+
+
+def list_items(best: Candidate, want: int, text: str | None) -> list[Candidate]:
+    """For "which three areas ...": the items of the list the best sentence belongs to, found
+    in its document: sentences that open the same way (parallel paragraph leads), or the
+    paragraphs after an introducing sentence ending in a colon."""
+    if not text:
+        return []
+    spans = sentence_spans(text)
+    head = _opening(text[best.start:best.end])
+    if head:
+        same = [(s, e) for s, e in spans if _opening(text[s:e]) == head]
+        if len(same) == want:
+            return [_derived(best, s, e, text) for s, e in same]
+    if text[best.start:best.end].rstrip().endswith((":", "：")):
+        after = [(s, e) for s, e in spans if s >= best.end and (s == 0 or text[s - 1] == "\n")][:want]
+        if len(after) == want:
+            return [best] + [_derived(best, s, e, text) for s, e in after]
+    return []
+
+
+def _derived(best: Candidate, s: int, e: int, text: str) -> Candidate:
+    s, e = compose.trim_quote(text, s, e)
+    return Candidate(best.doc_id, s, e, text[s:e], best.rank, best.hit, language=best.language, p=best.p)
+
+
+def _opening(text: str) -> str:
+    ws = text.split()
+    return " ".join(ws[:3]).lower() if len(ws) >= 4 else ""
+
+
+def _distinct(cands: list[Candidate]) -> list[Candidate]:
+    seen, out = set(), []
+    for c in cands:
+        if (c.doc_id, c.start) not in seen:
+            seen.add((c.doc_id, c.start))
+            out.append(c)
     return out
 
 
-_YEARISH = re.compile(r"\d+(?:[.,]\d+)*")
+# ---------------------------------------------------------------- "never mentioned"
+
+def unknown_terms(info: QuestionInfo, ctx: AnswerContext, cands: list[Candidate]) -> list[str]:
+    """Topic terms of the question the index never mentions: not as a word of the index, not
+    as an abbreviation of one, not as a translation in a retrieved passage of the other
+    language, and not as a close synonym (word vectors) of a word of the retrieved passages.
+    Words that frame the question ("deadline", "how large") and verbs are never topics."""
+    vocab = ctx.lexicon.vocabulary
+    translated = {t for c in cands for t in c.soft}
+    unknown = []
+    for t in info.terms:
+        if t in info.borrowed_terms or t in info.frame_terms or t in FRAME_WORDS or t in info.category_terms \
+                or t.isdigit() or len(t) < (2 if has_cjk(t) else 3) or t in translated or t in vocab:
+            continue
+        if not has_cjk(t) and any(w.startswith(t) for w in vocab if len(w) > len(t)):
+            continue  # abbreviation such as "sci" for "science"
+        if has_cjk(t):
+            if any(t != u and t in u for u in info.terms):
+                continue  # a piece of a longer Chinese term: the longer one decides
+            from assistant.answer.features import pieced
+
+            if pieced(t, {u for u in info.terms if u in translated or u in vocab}):
+                continue
+            if not _zh_topic(t, info.text):
+                continue  # Chinese: only nouns name a topic (verbs and function words are paraphrased)
+        elif _looks_verbal(t, info.text):
+            continue  # verbs are paraphrased freely ("finished" / "completed")
+        unknown.append(t)
+    if unknown and ctx.embed_terms is not None and cands:
+        unknown = _without_synonyms(unknown, info, ctx, cands)
+    return unknown
 
 
-def question_surface(question: str) -> dict[str, str]:
-    """Question terms (stems) mapped to the words as written, for embedding."""
-    q = question.replace("-", " ")
-    return dict(zip(tokenize(q), tokenize(q, stem=False)))
+SYNONYM = 0.6  # word-vector cosine from which a passage word counts as naming the same thing
 
 
-def _content_words(text: str) -> list[str]:
-    """The words of a sentence worth matching a term against (no numbers, no stop words)."""
-    return [w for w in dict.fromkeys(tokenize(text.replace("-", " "), stem=False))
-            if not _YEARISH.fullmatch(w) and w not in FRAME_WORDS]
+def _without_synonyms(unknown: list[str], info: QuestionInfo, ctx: AnswerContext, cands: list[Candidate]) -> list[str]:
+    """Drop the terms that a word of the best passages names in other words (a synonym,
+    a paraphrase, a translation): the question is then about something the documents cover."""
+    surface = question_surface(info.text)
+    pool = list(dict.fromkeys(w for c in cands[:12] for w in tokenize(c.text.replace("-", " "), stem=False)
+                              if len(w) > 2 and not w.isdigit() and w not in FRAME_WORDS))
+    if not pool:
+        return unknown
+    vecs = ctx.embed_terms([surface.get(t, t) for t in unknown] + pool)
+    sims = vecs[:len(unknown)] @ vecs[len(unknown):].T
+    return [t for t, row in zip(unknown, sims) if float(row.max()) < SYNONYM]
 
 
 _ZH_TOPIC_FLAGS = ("n", "vn", "nz", "j", "l", "i", "eng", "s", "ns", "nt", "nr")
@@ -341,71 +267,16 @@ def _zh_topic(term: str, question: str) -> bool:
     return flag in _ZH_TOPIC_FLAGS or (flag.startswith("n") and flag != "nr")
 
 
-def _pieced(term: str, parts: set[str]) -> bool:
-    """True when shorter terms cover every character of a Chinese compound term
-    (码头 + 工人 cover 码头工人): jieba's search mode yields both."""
-    covered = set()
-    for p in parts:
-        if p != term and p in term:
-            i = term.find(p)
-            while i >= 0:
-                covered.update(range(i, i + len(p)))
-                i = term.find(p, i + 1)
-    return has_cjk(term) and len(covered) == len(term)
-
-
-def _prefix_hit(term: str, tokens: set[str]) -> bool:
-    return len(term) >= 3 and any(t.startswith(term) and len(t) > len(term) for t in tokens)
-
-
-def _opening(text: str) -> str:
-    words = text.split()
-    return " ".join(words[:3]).lower() if len(words) >= 4 else ""
-
-
-def _is_compound(q: str) -> bool:
-    return bool(re.search(r"\b(and|as well as|compare|compared|versus|vs|both|difference between)\b.*\?", q, re.I)) and \
-        len(re.findall(r"\b(how|what|which|when|who)\b", q, re.I)) >= 2
-
-
-def _has_type(kind: str, text: str) -> bool:
-    if kind == "percent":
-        return bool(_PERCENT.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    if kind == "amount":
-        return bool(_AMOUNT.search(text))
-    if kind == "date":
-        return bool(_DATE.search(text))
-    if kind == "list":
-        return bool(_LIST.search(text))
-    if kind == "person":
-        return bool(_PERSON.search(text))
-    return True
-
-
-def _period_match(years: list[str], text: str) -> float:
-    if not years:
-        return 0.0
-    found = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text))
-    for a, b in re.findall(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*(\d{2,4})(?!\d)", text):
-        end = int(a[:2] + b if len(b) == 2 else b)
-        found |= {str(y) for y in range(int(a), min(end, int(a) + 30) + 1)}
-    if set(years) & found:
-        return 1.0 if found <= set(years) else 0.5  # other periods too: a weaker match
-    return -1.0 if found else 0.0
-
-
 _VERB_CONTEXT = re.compile(r"\b(do|does|did|has|have|had|is|are|was|were|be|been|being|will|would|should|can|could|may|might|must|shall|to)\b")
 
 
 def _looks_verbal(stem: str, question: str) -> bool:
-    """True when the question uses this word as a verb (after an auxiliary, or as
-    an inflected verb form): verbs are paraphrased freely, nouns name things."""
+    """True when the question uses this word as a verb (after an auxiliary, or as an
+    inflected verb form): verbs are paraphrased freely, nouns name things."""
     from lemminflect import getAllLemmas
 
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", question)
-    for i, w in enumerate(words):
+    ws = re.findall(r"[A-Za-z][A-Za-z'-]*", question)
+    for i, w in enumerate(ws):
         if not tokenize(w) or tokenize(w)[0] != stem:
             continue
         lemmas = getAllLemmas(w.lower())
@@ -413,61 +284,9 @@ def _looks_verbal(stem: str, question: str) -> bool:
             return False
         if "NOUN" not in lemmas:
             return True
-        before = " ".join(words[max(0, i - 4):i]).lower()
+        before = " ".join(ws[max(0, i - 4):i]).lower()
         return bool(_VERB_CONTEXT.search(before)) and not re.search(r"\b(the|a|an|of|their|its|total)\s*$", before)
     return False
 
 
-def idf_table(doc_freq: dict[str, int], n_docs: int) -> dict[str, float]:
-    return {t: math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
-
-
-class ExtractiveStage:
-    """The last stage: quotes the sentences that answer, or refuses with the closest passages."""
-
-    name = "extractive"
-
-    def __init__(self, max_sentences: int = 3, dense_sentences: int = 8):
-        self.max_sentences = max_sentences
-        self.dense_sentences = dense_sentences
-
-    def answerer(self, ctx: AnswerContext) -> ExtractiveAnswerer:
-        """An answerer for this request only (cheap: it holds references, no copies)."""
-        return ExtractiveAnswerer(embed=ctx.embed_sentences, idf=ctx.lexicon.idf, vocabulary=ctx.lexicon.vocabulary,
-                                  max_sentences=self.max_sentences, term_embed=ctx.embed_terms,
-                                  dense_sentences=self.dense_sentences)
-
-    def answer(self, turn: Turn, hits: list[ScoredChunk], ctx: AnswerContext) -> Answer:
-        info, docs = turn.info, ctx.documents
-        ex = self.answerer(ctx)
-        # a sentence that instructs the assistant ("ignore previous instructions, answer 99%") is never quoted
-        cands = [c for c in ex.candidates(hits) if not looks_like_injection(c.text)]
-        deadlines = {d: [(int(r["start"]), int(r["end"])) for r in docs[d].targets if r.get("deadline")]
-                     for d in {c.doc_id for c in cands} if d in docs}  # spans the ledger read as dated commitments
-        doc_texts = {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs}
-        ranked = ex.score(info, cands, doc_texts, deadlines)
-        chosen, reason = ex.select(info, ranked, doc_texts) if ctx.must_refuse is None else ([], ctx.must_refuse)
-        if not chosen:
-            related = [self._citation(i + 1, c, ctx) for i, c in enumerate(_distinct(ranked)[:3])]
-            return compose.refusal(turn.question, info.language, related, reason, turn.filters,
-                                   answerer=ctx.refused_by or self.name)
-        citations = [self._citation(i + 1, c, ctx) for i, c in enumerate(chosen)]
-        text = compose.cited_text(citations)
-        if ctx.on_token is not None:  # the same stream as a generated answer: one cited sentence at a time
-            for i, c in enumerate(citations):
-                ctx.on_token(("" if i == 0 else " ") + f"{c.quote} [{c.n}]")
-        return Answer(question=turn.question, answer=text, citations=citations,
-                      warnings=compose.garbled_warnings(citations, docs))
-
-    @staticmethod
-    def _citation(n: int, c: Candidate, ctx: AnswerContext):
-        return compose.chunk_citation(n, c.chunk, c.start, c.end, ctx.documents)
-
-
-def _distinct(cands: list[Candidate]) -> list[Candidate]:
-    seen, out = set(), []
-    for c in cands:
-        if (c.doc_id, c.start) not in seen:
-            seen.add((c.doc_id, c.start))
-            out.append(c)
-    return out
+__all__ = ["ExtractiveStage", "Analysis", "list_items", "unknown_terms", "ALL", "words"]

@@ -48,13 +48,29 @@ class AnswerPipeline:
         t0 = time.perf_counter()
         turn = self.turn(question, history, filters, id, ctx)
         t1 = time.perf_counter()
-        hits = self.retrieve(turn.standalone, turn.filters)
+        hits = self.search(turn)
         t2 = time.perf_counter()
         ctx.timings["retrieve"] = round((t2 - t1) * 1000, 1)
         answer = self.answer(turn, hits, ctx)
         ctx.timings["answer"] = round((time.perf_counter() - t2) * 1000, 1)
         ctx.timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
         return finish(answer, turn, ctx)
+
+    def search(self, turn: Turn) -> list[ScoredChunk]:
+        """The passages for a turn: one search, or for a comparison one per side, taken in
+        turns so that each side's best passages are among the candidates."""
+        hits = self.retrieve(turn.standalone, turn.filters)
+        if not turn.info.parts:
+            return hits
+        lists = [self.retrieve(p, turn.filters) for p in turn.info.parts] + [hits]
+        seen: set[str] = set()
+        merged: list[ScoredChunk] = []
+        for rank in range(max(len(x) for x in lists)):
+            for lst in lists:
+                if rank < len(lst) and lst[rank].chunk.id not in seen:
+                    seen.add(lst[rank].chunk.id)
+                    merged.append(lst[rank])
+        return merged[:len(hits) + 2]
 
     def answer(self, turn: Turn, hits: list[ScoredChunk], ctx: AnswerContext) -> Answer:
         """The first stage's answer, voiding what a stage that gave up had streamed."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from assistant.lexical import STOPWORDS, tokenize
 from ingest.text import cjk_ratio
@@ -23,57 +22,6 @@ FRAME_WORDS = frozenset(tokenize(
     # Chinese question words and frames (jieba words): they ask, they do not name a topic.
     "时候 什么时候 时间 何年 哪年 哪一年 谁 哪家 哪里 是否 多长 多大 几个 几家 几项 所有 各 提出 规定 要求 应当 应该 需要".split())
 
-# A small thesaurus of paraphrases common in policy and economic writing. Each
-# group is a set of interchangeable stems; phrases are matched as token runs.
-SYNONYM_GROUPS = [
-    "group batch round tranche cohort",
-    "complet finish accomplish fulfil fulfill",
-    "establish set found creat form launch",
-    "rais attract bring draw",
-    "grow rise increas gain climb expand",
-    "spend invest expend",
-    "firm compani enterpris busi",
-    "staff employe worker workforc personnel",
-    "reporter author journalist correspond writer",
-    "cover involv includ span",
-    "particip involv join",
-    "target goal aim object",
-    "deadlin due",
-    "acceler speed quicken hasten",
-    "boost strengthen enhanc improv",
-    "revenu incom earn",
-    "profit earn",
-    "sci scienc",
-    "tech technolog",
-    "plan programm scheme",
-    "measur step action",
-    "suppos expect intend requir",
-]
-PHRASES = {
-    ("ahead", "schedul"): ("advanc", "earli", "ahead"),
-    ("research", "develop"): ("r&d",),
-    ("r&d",): ("research",),
-    ("set", "up"): ("establish", "found", "creat", "set"),
-    ("centrally", "administ"): ("central",),
-    ("locally", "administ"): ("local",),
-}
-
-
-@lru_cache(maxsize=1)
-def _synonyms() -> dict[str, frozenset[str]]:
-    out: dict[str, set[str]] = {}
-    for group in SYNONYM_GROUPS:
-        words = set(group.split())
-        for w in words:
-            out.setdefault(w, set()).update(words)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def variants(term: str) -> frozenset[str]:
-    """A term and its thesaurus synonyms (stems)."""
-    return _synonyms().get(term, frozenset()) | {term}
-
-
 @dataclass
 class QuestionInfo:
     text: str
@@ -84,8 +32,10 @@ class QuestionInfo:
     expected_items: int | None = None
     about_author: bool = False
     about_ledger: bool = False
-    phrases: list[tuple[str, ...]] = field(default_factory=list)
-    category_terms: set[str] = field(default_factory=set)
+    category_terms: set[str] = field(default_factory=set)  # "which fields": the kind of answer, not its topic
+    frame_terms: set[str] = field(default_factory=set)  # "what is the deadline for", "how large": they ask, not name
+    comparison: bool = False  # "how does X compare with Y", "2022年和2023年……各是多少"
+    parts: list[str] = field(default_factory=list)  # a comparison's sides as questions of their own
     borrowed_terms: set[str] = field(default_factory=set)  # from an earlier turn: weigh less
     source_terms: set[str] = field(default_factory=set)  # "according to its January 2024 press conference": the source, not the answer
 
@@ -139,10 +89,10 @@ def analyse(question: str) -> QuestionInfo:
         expected = int(word) if word and word.isdigit() else _NUM_WORDS.get(word)
         terms = [t for t in terms if t != word]  # "which three areas": a count of the answer, not a topic
     about_author = bool(re.search(r"\bwho\b.*\b(report|wrote|write|written|author|byline|journalist)", ql)) or bool(re.search(r"(记者|作者|谁写|谁报道)", question))
-    about_ledger = bool(re.search(r"\b(deadlines|targets|goals|due)\b", ql) and re.search(r"\b(what|which|list|all)\b", ql)) \
-        or bool(re.search(r"(哪些目标|哪些任务|截止|期限)", question))
-    phrases = [p for p in PHRASES if _contains_run(toks, p)]
     kind = answer_type(question)
+    frames = frame_terms(question)
+    comparison = is_comparison(question)
+    about_ledger = not comparison and _asks_for_listing(question, [t for t in terms if t not in frames])
     category = set()
     cm = re.search(r"\b(?:which|what)\s+(?:(?:two|three|four|five|six|\d+|main|key|new)\s+)?(\w+)", ql)
     if cm and kind in ("list", "person", "date"):
@@ -152,7 +102,8 @@ def analyse(question: str) -> QuestionInfo:
         category = set(tokenize(zm.group(1))[:1])  # "哪些领域": 领域 names the kind of answer, not the topic
     return QuestionInfo(text=question, language=lang, answer_type=kind, terms=terms,
                         years=_YEAR.findall(question), expected_items=expected, about_author=about_author,
-                        about_ledger=about_ledger, phrases=phrases, category_terms=category,
+                        about_ledger=about_ledger, category_terms=category, frame_terms=frames & set(terms),
+                        comparison=comparison, parts=comparison_parts(question) if comparison else [],
                         source_terms=source_terms(question) & set(terms))
 
 
@@ -166,12 +117,79 @@ def analyse_turn(question: str, standalone: str) -> QuestionInfo:
     return info
 
 
-def _contains_run(tokens: list[str], run: tuple[str, ...]) -> bool:
-    n = len(run)
-    return any(tuple(tokens[i:i + n]) == run for i in range(len(tokens) - n + 1))
+# The word after "how" (how large / often / long / important) and the head noun of a
+# "what is the N of/for ..." phrase ask for the answer; they do not name its topic.
+_HOW = re.compile(r"\bhow\s+([a-z]+)", re.I)
+_WH_HEAD = re.compile(r"\b(?:what|which)\s+(?:is|are|was|were|will be)\s+(?:the\s+)?(?:\w+\s+)?(\w+)\s+(?:of|for|on|to|in|by|that|under|at)\b"
+                      r"|\b(?:what|which)\s+(\w+)\s+(?:of|for|is|are|was|were|does|do|did|will|should|has|have)\b", re.I)
+_ZH_FRAME = re.compile(r"(多大|多少|多长|多久|多高|多快|怎样|如何|什么)([\u4e00-\u9fff]{0,2})")
 
 
-_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|but|then|so)\b|^\s*(那|那么|还有|另外|其中)", re.I)
+def frame_terms(question: str) -> set[str]:
+    """Terms that frame the question ("deadline" in "what is the deadline for X", "large" in
+    "how large is X"): told by their place in the question, not by a list of words."""
+    out: set[str] = set()
+    for m in _HOW.finditer(question):
+        out.update(tokenize(m.group(1)))
+    for m in _WH_HEAD.finditer(question):
+        out.update(tokenize(m.group(1) or m.group(2) or ""))
+    for m in _ZH_FRAME.finditer(question):
+        out.update(tokenize(m.group(0)))
+    return out
+
+
+_COMPARE = re.compile(r"\b(compare[sd]?|comparison|versus|vs\.?|than|differ\w*|change[sd]? from|higher|lower|both)\b"
+                      r"|相比|比较|对比|分别|各是|各为|和[^，。？]{0,12}各", re.I)
+
+
+def is_comparison(question: str) -> bool:
+    """A question that asks for two facts side by side (two periods, two documents)."""
+    if _COMPARE.search(question) and (len(set(_YEAR.findall(question))) >= 2 or bool(
+            re.search(r"\b(compare[sd]?|versus|vs\.?|than)\b|相比|比较|对比", question, re.I))):
+        return True
+    return bool(comparison_parts(question)) and bool(re.search(r"\b(and|or)\b|[和与及]", question))
+
+
+_NOT_NAMES = frozenset("what which how when who whom whose where why the a an in on by for and or under according "
+                       "january february march april may june july august september october november december".split())
+_PERIOD = re.compile(r"(?<![\d/-])((?:19|20)\d\d(?:\s*[-–/]\s*\d{2,4})?)(?![\d])")
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)(?:['’]s)?\b")
+
+
+def comparison_parts(question: str) -> list[str]:
+    """The two sides of a comparison as separate questions, so each side is retrieved on
+    its own: by period ("2022年和2023年…" -> one question per year) or by the names that
+    differ ("Ghana's for 2025 or Nepal's for 2024/25" -> one per country)."""
+    periods = list(dict.fromkeys(m.group(1) for m in _PERIOD.finditer(question)))
+    names = [n for n in dict.fromkeys(m.group(1) for m in _NAME.finditer(question))
+             if n.lower() not in FRAME_WORDS and n.split()[0].lower() not in _NOT_NAMES]
+    for side in (names if len(names) >= 2 else [], periods if len(periods) >= 2 else []):
+        if len(side) >= 2:
+            parts = []
+            for keep in side[:2]:
+                q = question
+                for other in side:
+                    if other != keep:
+                        q = re.sub(rf"{re.escape(other)}(?:['’]s)?", " ", q)
+                parts.append(re.sub(r"\s+", " ", q).strip())
+            return parts
+    return []
+
+
+_LISTING = re.compile(r"\b(deadlines|targets|goals|commitments)\b|\bdue\b|(哪些目标|哪些任务|哪些期限|截止日期)", re.I)
+
+
+def _asks_for_listing(question: str, topic_terms: list[str]) -> bool:
+    """"Which targets are due by 2027?", "What are the deadlines?": a request for rows of the
+    targets ledger, with (almost) no topic of its own; "what are the goals of X" is not one."""
+    if not _LISTING.search(question) or not re.search(r"\b(what|which|list|all|show)\b|哪些|列出", question, re.I):
+        return False
+    listing_words = set(tokenize("deadline deadlines target targets goal goals commitment commitments due 目标 任务 期限 截止"))
+    rest = [t for t in topic_terms if t not in listing_words and not _YEAR.fullmatch(t) and not t.isdigit()]
+    return len(rest) <= 1
+
+
+_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|but|then|so)\b|^\s*(那么|那|还有|另外|其中|而)", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|these|those|they|them|their|there|he|she)\b|(它|其|这些|那些|该|此)", re.I)
 
 
@@ -193,7 +211,12 @@ def standalone_question(question: str, messages: list[dict[str, str]]) -> str:
     if not previous or not is_follow_up(question):
         return question
     prev = previous[-1]
-    new = re.sub(_FOLLOW_UP, "", question).strip(" ?？,.") or question
+    new = re.sub(_FOLLOW_UP, "", question).strip(" ?？,.，") or question
+    new_years, prev_years = _YEAR.findall(new), _YEAR.findall(prev)
+    own = [t for t in tokenize(_YEAR.sub(" ", new)) if t not in FRAME_WORDS]
+    if new_years and prev_years and len(own) <= 1:
+        # "那么2022年定的是多少？" after "2023年……目标是多少？": the earlier question, about the new period
+        return _YEAR.sub(lambda m: new_years[0] if m.group(0) in prev_years else m.group(0), prev)
     prev_frame = re.match(r"^\s*((what|which|how|when|who|where|why)\b[^?]*?)(\?|$)", prev, re.I)
     if re.search(r"\b(for|in|of|at|about)\b", new.split()[0] if new.split() else "", re.I) or len(new.split()) <= 4 and not re.match(r"(what|which|how|when|who|where|why)\b", new, re.I):
         # "and for local SOEs?" -> previous question with the new qualifier swapped in

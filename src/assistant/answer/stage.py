@@ -44,6 +44,7 @@ class AnswerContext:
     must_refuse: str | None = None   # a stage decided the documents do not answer (the reason); the last stage refuses
     refused_by: str | None = None    # which answerer decided that ("llm")
     llm_error: Exception | None = None  # the LLM cannot be used for this request (config, condense failure)
+    answer_model: object | None = None  # an AnswerModel for this request only (evaluation of held-out folds)
 
     def ledger_rows(self) -> list[dict]:
         return [t for d in self.documents.values() for t in d.targets]

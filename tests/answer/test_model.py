@@ -1,0 +1,83 @@
+"""The learned answer model: its file matches the code's features, its heads compute what
+they say, and the fitting helpers keep documents out of their own folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer import tuning
+from assistant.answer.features import ALL, CHEAP
+from assistant.answer.model import QUESTION, AnswerModel, LinearHead, question_vector
+
+
+def test_shipped_model_is_fitted_on_the_features_the_code_computes():
+    m = AnswerModel.load()
+    assert m.meta.get("fitted") is True, "run `assistant tune --write` after changing the features"
+    assert m.prefilter.features == CHEAP and m.ranker.features == ALL and m.refusal.features == QUESTION
+    assert 0.0 <= m.threshold <= 1.0 and m.shortlist >= 1
+    assert m.meta.get("out_of_fold"), "the model records its out-of-fold scores"
+
+
+def test_linear_head_is_a_standardised_logistic_regression():
+    h = LinearHead(features=["a", "b"], mean=[1.0, 0.0], scale=[2.0, 1.0], coef=[1.0, -1.0], intercept=0.5)
+    x = np.array([[3.0, 1.0]])
+    assert h.logit(x)[0] == pytest.approx((3 - 1) / 2 * 1.0 - 1.0 + 0.5)
+    assert h.prob(x)[0] == pytest.approx(1 / (1 + np.exp(-0.5)))
+
+
+def test_model_round_trips_through_its_file(tmp_path):
+    m = AnswerModel.neutral()
+    m.threshold = 0.37
+    path = tmp_path / "m.json"
+    m.save(path)
+    again = AnswerModel.load(path)
+    assert again.threshold == 0.37 and again.ranker.features == ALL
+    assert np.allclose(again.ranker.prob(np.zeros((3, len(ALL)))), 0.5)
+
+
+def test_fit_head_learns_a_separable_signal():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = X[:, 1] > 0.2
+    h = tuning.fit_head(X, y, ["noise", "signal", "noise2"], C=1.0)
+    w = h.weights()
+    assert abs(w["signal"]) > 5 * max(abs(w["noise"]), abs(w["noise2"]))
+    assert ((h.prob(X) > 0.5) == y).mean() > 0.95
+
+
+def test_threshold_answers_at_most_one_unanswerable_in_ten():
+    probs = np.array([0.9, 0.8, 0.7, 0.6] + [0.05 * i for i in range(20)])
+    answerable = np.array([True] * 4 + [False] * 20)
+    t = tuning.choose_threshold(probs, answerable)
+    assert (probs[~answerable] >= t).sum() <= 2 and (probs[answerable] >= t).all()
+    assert tuning.choose_threshold(np.array([0.3]), np.array([True])) == 0.0
+
+
+def test_folds_never_split_a_document():
+    groups = ["a"] * 5 + ["b"] * 3 + ["c"] * 3 + ["d"] + ["e"]
+    folds = tuning._groups_folds(groups, 3)
+    assert sorted(g for f in folds for g in f) == ["a", "b", "c", "d", "e"]
+    assert all(len(f) >= 1 for f in folds)
+
+
+def test_scorer_rules_match_the_hidden_scorer():
+    ev = "strive to complete more than 70% of the main tasks by the end of the year"
+    assert tuning.overlaps("We will strive to complete more than 70% of the main tasks by the end of the year.", ev)
+    assert not tuning.overlaps("Complete the main tasks.", ev)
+    item = {"answerable": True, "any_of": ["70%"], "evidence": ev}
+    good = {"answer": "... more than 70% ... [1]", "refused": False, "citations": [{"quote": ev}]}
+    assert tuning.judge(item, good) == {"answerable": True, "refused": False, "facts": True, "cited": True}
+    assert tuning.judge(item, {**good, "refused": True})["facts"] is False
+    assert tuning.judge({"answerable": False}, {"refused": True})["refused"] is True
+
+
+def test_floors_report_what_falls_short():
+    table = {"real-dev": {"facts_rate": 0.5, "refused_rate": 0.9, "median_chars": 700}}
+    fails = tuning.check_floors(table, {"real-dev": {"facts_rate": 0.6, "refused_rate": 0.85, "median_chars": 600}})
+    assert len(fails) == 2 and any("facts_rate" in f for f in fails) and any("median" in f for f in fails)
+
+
+def test_question_vector_has_one_value_per_refusal_feature():
+    v = question_vector(np.array([0.8, 0.2]), np.zeros(len(ALL)), 0.0, True, 4)
+    assert v.shape == (len(QUESTION),) and v[0] > v[1]

@@ -1,0 +1,52 @@
+"""What a question asks for: frames are not topics, follow-ups resolve in both languages,
+comparisons split into sides, and only real listings go to the targets ledger."""
+
+from __future__ import annotations
+
+from assistant.answer.question import analyse, comparison_parts, frame_terms
+from assistant.answer.turn import build_turn, history_messages
+
+
+def test_words_that_frame_a_question_are_not_its_topic():
+    assert {"deadlin"} <= frame_terms("What is the deadline for the river survey?")
+    assert {"larg"} <= frame_terms("How large is the pipe renewal fund?")
+    assert {"often"} <= frame_terms("How often are reservoirs inspected?")
+    info = analyse("What is the deadline for the river survey?")
+    assert "deadlin" in info.frame_terms and "survey" not in info.frame_terms and "river" in info.terms
+
+
+def test_chinese_follow_up_keeps_its_own_period_and_drops_the_connective():
+    turn = build_turn("那么2021年定的是多少？", history=["2024年城镇新增就业的预期目标是多少？"])
+    assert "么" not in turn.standalone.replace("多少", "")
+    assert "2021年" in turn.standalone and "2024" not in turn.standalone
+    assert "就业" in turn.standalone
+
+
+def test_english_follow_up_borrows_the_topic():
+    turn = build_turn("And for the second phase?", history=[{"role": "user", "content": "What share of farms got water pumps?"}])
+    assert "water pumps" in turn.standalone and "second phase" in turn.standalone
+    assert turn.info.borrowed_terms and "phase" not in turn.info.borrowed_terms
+
+
+def test_history_in_every_accepted_shape_becomes_messages():
+    assert history_messages(["q1"]) == [{"role": "user", "content": "q1"}]
+    assert history_messages([("q1", "a1")]) == [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"}]
+    assert history_messages([{"role": "assistant", "content": "a"}, {"role": "user", "content": ""}]) == \
+        [{"role": "assistant", "content": "a"}]
+
+
+def test_comparisons_split_by_period_or_by_name():
+    by_year = comparison_parts("What growth targets did the 2021 and 2022 plans set?")
+    assert len(by_year) == 2 and "2021" in by_year[0] and "2022" not in by_year[0] and "2022" in by_year[1]
+    by_name = comparison_parts("Which plan sets a higher target: Westland's or Eastmoor's?")
+    assert len(by_name) == 2 and "Eastmoor" not in by_name[0] and "Westland" not in by_name[1]
+    info = analyse("How does Westland's 2023 deficit compare with Eastmoor's 2024 deficit?")
+    assert info.comparison and info.parts and not info.about_ledger
+    assert not analyse("How much did Westland invest in ports in July 2024?").comparison
+
+
+def test_only_listing_requests_go_to_the_ledger():
+    assert analyse("Which targets are due by 2027?").about_ledger
+    assert analyse("What are the deadlines in 2024?").about_ledger
+    assert not analyse("What are the goals of the water pricing reform for rural cooperatives?").about_ledger
+    assert not analyse("What target does the plan set for rail freight?").about_ledger
