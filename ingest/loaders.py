@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from ingest.layout import rebuild
 from ingest.text import cjk_ratio, has_cjk
 
 KIB = 1024
@@ -466,28 +467,25 @@ def _extract_pdf(path: Path, max_pages: int, max_chars: int) -> _Extract:
         raise LoadError("PDF is encrypted and needs a password")
     if len(reader.pages) > max_pages:
         raise LoadError(f"PDF has {len(reader.pages):,} pages, over the {max_pages:,}-page limit")
-    parts: list[str] = []
-    pages: list[tuple[int, int, int]] = []
-    pos = 0
+    texts: list[str] = []
+    numbers: list[int] = []
+    total = 0
     for number, page in enumerate(reader.pages, start=1):
         page_text = clean_text(page.extract_text() or "")
         if not page_text.strip():
             continue
-        if parts:
-            parts.append("\n\n")
-            pos += 2
-        parts.append(page_text)
-        pages.append((number, pos, pos + len(page_text)))
-        pos += len(page_text)
-        if pos > max_chars:
+        texts.append(page_text)
+        numbers.append(number)
+        total += len(page_text)
+        if total > max_chars:
             raise LoadError(f"PDF text is over the {max_chars:,}-character limit")
-    text = "".join(parts)
-    metadata = {}
+    flow = rebuild(texts, numbers)
+    metadata = {"seams": flow.seams} if flow.seams else {}
     title = reader.metadata.title if reader.metadata else None
     if title and title.strip():
         metadata["title"] = title.strip()
-    headings = [(off, h) for off, h, _ in _text_headings(text)]
-    return _Extract(text, metadata, pages=pages, headings=headings)
+    headings = [(off, h) for off, h, _ in _text_headings(flow.text)]
+    return _Extract(flow.text, metadata, pages=flow.pages, headings=headings)
 
 
 def _reason(exc: Exception) -> str:
@@ -607,7 +605,9 @@ def _finish_metadata(path: Path, fmt: str, extract: _Extract, sidecar: dict) -> 
         "source": str(path),
         "language": _language(extract.text),
     }
-    metadata.update(_scalars(extract.metadata))
+    found = dict(extract.metadata)
+    seams = found.pop("seams", [])
+    metadata.update(_scalars(found))
     metadata.update(_scalars(sidecar))
     for key in ("title", "issuer", "doc_type", "source", "language"):
         metadata[key] = str(metadata[key]).strip()
@@ -615,6 +615,8 @@ def _finish_metadata(path: Path, fmt: str, extract: _Extract, sidecar: dict) -> 
     metadata["date"] = _iso_date(metadata["date"])
     metadata["format"] = fmt
     metadata["encoding"] = extract.encoding
+    metadata["relpath"] = path.name  # the pipeline makes it relative to the folder it ingests
+    metadata["seams"] = list(seams)
     return metadata
 
 
