@@ -162,8 +162,8 @@ def _boundary(prev: _Line, line: _Line, prev_opens: bool, width: int) -> str:
         return ""  # whatever precedes, a line starting in lower case continues it
     if prev_opens and _is_heading(prev.text, width):
         return "\n" if _is_heading(line.text, width) else "\n\n"
-    if ends_sentence(prev.text) and (len(prev.text) < 0.85 * width or line.indent):
-        return "\n\n"
+    if ends_sentence(prev.text) and (len(prev.text) < 0.85 * width or line.indent or _is_heading(line.text, width)):
+        return "\n\n"  # a short last line, an indented first line, or a heading after a full stop
     return ""
 
 

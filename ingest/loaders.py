@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from ingest.layout import rebuild
+from ingest.metadata import describe, meaningful_issuer, meaningful_title
 from ingest.text import cjk_ratio, has_cjk
 
 KIB = 1024
@@ -351,6 +352,8 @@ def _read_html(path: Path) -> _Extract:
         if not tag.decomposed:  # may sit inside one removed earlier
             tag.decompose()
     metadata = _html_metadata(soup)
+    for key, value in _html_info_tables(soup).items():
+        metadata.setdefault(key, value) if key != "title" else metadata.update(title=value)
     root = soup.find("main") or soup.find("article") or soup.body or soup
     writer = _HtmlWriter()
     try:
@@ -373,6 +376,38 @@ def _html_metadata(soup) -> dict:
             metadata["title"] = title
             break
     return metadata
+
+
+# Labels of the "document information" tables that government sites put above the text
+# (gov.cn: 索引号 / 发文机关 / 标题 / 发文字号 / 成文日期 / 发布日期).
+_INFO_LABELS = {
+    "title": {"标题", "题名", "名称", "title"},
+    "issuer": {"发文机关", "发布机构", "发文单位", "制发机关", "issuer", "author", "publisher", "agency"},
+    "doc_number": {"发文字号", "文号", "documentnumber", "docno", "referenceno"},
+    "date": {"成文日期", "印发日期", "date", "dateissued", "issued"},
+    "published": {"发布日期", "publicationdate", "published"},
+}
+_LABEL_OF = {label: key for key, labels in _INFO_LABELS.items() for label in labels}
+
+
+def _html_info_tables(soup) -> dict:
+    """Read and remove tables of "label: value" cells (page metadata, not the text)."""
+    found: dict = {}
+    for table in soup.find_all("table"):
+        if table.decomposed or table.find("table"):
+            continue
+        rows = [[_HTML_SPACE.sub(" ", c.get_text(" ")).strip() for c in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        cells = [c for row in rows for c in row if c]
+        labels = [c for c in cells if len(c) <= 16 and c.endswith((":", "："))]
+        if not labels or (len(labels) < 2 and len(labels) < len(cells)) or 3 * len(labels) < len(cells):
+            continue
+        for row in rows:
+            for label, value in zip(row, row[1:]):
+                key = _LABEL_OF.get(re.sub(r"[\s\u3000:：]+", "", label).lower())
+                if key and value and not value.endswith((":", "：")):
+                    found.setdefault(key, value)
+        table.decompose()
+    return found
 
 
 class _HtmlWriter:
@@ -481,9 +516,12 @@ def _extract_pdf(path: Path, max_pages: int, max_chars: int) -> _Extract:
             raise LoadError(f"PDF text is over the {max_chars:,}-character limit")
     flow = rebuild(texts, numbers)
     metadata = {"seams": flow.seams} if flow.seams else {}
-    title = reader.metadata.title if reader.metadata else None
-    if title and title.strip():
-        metadata["title"] = title.strip()
+    info = reader.metadata or {}
+    title, author = (str(info.get(key) or "").strip() for key in ("/Title", "/Author"))
+    if meaningful_title(title):
+        metadata["title"] = title
+    if meaningful_issuer(author):
+        metadata["issuer"] = author
     headings = [(off, h) for off, h, _ in _text_headings(flow.text)]
     return _Extract(flow.text, metadata, pages=flow.pages, headings=headings)
 
@@ -530,24 +568,45 @@ def _read_docx(path: Path) -> _Extract:
 
 
 def _extract_docx(path: Path) -> _Extract:
+    """Paragraphs separated by blank lines; consecutive list paragraphs (Word numbering
+    or a List style) by a newline, so a list of short items reads as one list; tables
+    as one line per row, cells joined with " | " (a one-column table is prose: one
+    paragraph per cell paragraph)."""
     import docx
     from docx.table import Table
 
     document = docx.Document(str(path))
-    blocks: list[str] = []
+    pieces: list[str] = []
     headings: list[str] = []
+    prev_list = False
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            blocks.append(_docx_table(item))
+            rows = _docx_table(item)
+            if rows:
+                pieces += ["\n\n", rows]
+            prev_list = False
             continue
-        blocks.append(item.text)
+        if not item.text.strip():
+            continue
+        is_list = _docx_is_list(item)
+        pieces += ["\n" if is_list and prev_list else "\n\n", item.text]
+        prev_list = is_list
         style = getattr(item.style, "name", "") or ""
-        if style.startswith(("Heading", "Title")) and item.text.strip():
+        if style.startswith(("Heading", "Title")):
             headings.append(item.text)
-    text = clean_text("\n\n".join(b for b in blocks if b.strip()))
+    text = clean_text("".join(pieces[1:]))
     located = _locate(text, headings)
-    title = (document.core_properties.title or "").strip() or (located[0][1] if located else "")
-    return _Extract(text, {"title": title} if title else {}, headings=located)
+    metadata = _docx_properties(document)
+    if not metadata.get("title") and located:
+        metadata["title"] = located[0][1]
+    return _Extract(text, metadata, headings=located)
+
+
+def _docx_is_list(paragraph) -> bool:
+    ppr = paragraph._p.pPr
+    if ppr is not None and ppr.numPr is not None:
+        return True
+    return (getattr(paragraph.style, "name", "") or "").startswith("List")
 
 
 def _docx_table(table) -> str:
@@ -556,10 +615,32 @@ def _docx_table(table) -> str:
         cells, last = [], None
         for cell in row.cells:
             if cell._tc is not last:  # a merged cell is repeated once per grid column
-                cells.append(cell.text)
+                cells.append(cell)
             last = cell._tc
-        rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        if len(cells) == 1:  # a one-column table frames prose
+            rows += [p.text for p in cells[0].paragraphs if p.text.strip()]
+            continue
+        texts = [_HTML_SPACE.sub(" ", c.text).strip() for c in cells]
+        if any(texts):
+            rows.append(" | ".join(texts))
+    # a framed paragraph stands alone; rows of cells follow each other line by line
+    out = ""
+    for row in rows:
+        if out:
+            out += "\n" if " | " in row else "\n\n"
+        out += row
+    return out
+
+
+def _docx_properties(document) -> dict:
+    """Title and author from the core properties when they are meaningful (not a
+    template leftover, not the person who typed the file)."""
+    props = document.core_properties
+    title, author = (props.title or "").strip(), (props.author or "").strip()
+    found = {"title": title} if meaningful_title(title) else {}
+    if meaningful_issuer(author):
+        found["issuer"] = author
+    return found
 
 
 _READERS: dict[str, Callable[[Path], _Extract]] = {
@@ -607,12 +688,15 @@ def _finish_metadata(path: Path, fmt: str, extract: _Extract, sidecar: dict) -> 
     }
     found = dict(extract.metadata)
     seams = found.pop("seams", [])
+    metadata.update(describe(extract.text, title=str(found.get("title") or sidecar.get("title") or "")))
     metadata.update(_scalars(found))
     metadata.update(_scalars(sidecar))
     for key in ("title", "issuer", "doc_type", "source", "language"):
         metadata[key] = str(metadata[key]).strip()
     metadata["title"] = metadata["title"] or _first_line_title(extract.text) or path.stem
     metadata["date"] = _iso_date(metadata["date"])
+    if "published" in metadata:
+        metadata["published"] = _iso_date(metadata["published"]) or str(metadata["published"])
     metadata["format"] = fmt
     metadata["encoding"] = extract.encoding
     metadata["relpath"] = path.name  # the pipeline makes it relative to the folder it ingests

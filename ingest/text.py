@@ -76,8 +76,15 @@ def _in_marker(text: str, stop: int, floor: int) -> bool:
     return bool(m) and m.end() > stop
 
 
+_LEADER_ROW = re.compile(r"(?:\.{4,}|…{2,}|(?: \.){4,})\s*[\divxlcdm]+\s*$", re.IGNORECASE)
+
+
 def is_table_row(line: str) -> bool:
-    """A row of figures: three or more numbers making up at least half of the line's words."""
+    """A row of figures (three or more numbers making up at least half of the line's
+    words), a row of cells as the loaders write them ("a | b"), or a contents line
+    ("Introduction ........ 12")."""
+    if _LEADER_ROW.search(line) or " | " in line:
+        return True
     tokens = line.split()
     if len(tokens) < 3:
         return False
