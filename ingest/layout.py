@@ -37,6 +37,7 @@ _PAGE_NUMBER = re.compile(
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.IGNORECASE)
 _HYPHEN_END = re.compile(r"[A-Za-z\u00c0-\u024f][-\u00ad]$")
 _CLOSING = "\"'”’)]）】」』》"
+_FOOTNOTE = re.compile(r"^\d{1,3}[A-Z][a-z]")  # "3Temporary factors include...": a footnote's text
 
 
 @dataclass
@@ -158,6 +159,8 @@ def _boundary(prev: _Line, line: _Line, prev_opens: bool, width: int) -> str:
         return "\n\n"
     if is_table_row(prev.text) or is_table_row(line.text) or is_list_item(line.text):
         return "\n"
+    if _FOOTNOTE.match(line.text):
+        return "\n\n"
     if _starts_lower(line.text):
         return ""  # whatever precedes, a line starting in lower case continues it
     if prev_opens and _is_heading(prev.text, width):
