@@ -150,7 +150,7 @@ def _joiner(prev: str, nxt: str) -> str:
     return " "
 
 
-def _boundary(prev: _Line, line: _Line, prev_opens: bool, width: int) -> str:
+def _boundary(prev: _Line, line: _Line, prev_opens: bool, in_item: bool, width: int) -> str:
     """'' to join `line` to `prev` as a wrapped line, else the separator before a new line:
     a blank line where the layout shows a paragraph ends, a newline where the sentence
     code decides (list items, table rows, runs of short lines) by the rules of
@@ -167,6 +167,9 @@ def _boundary(prev: _Line, line: _Line, prev_opens: bool, width: int) -> str:
         return "\n" if _is_heading(line.text, width) else "\n\n"
     if ends_sentence(prev.text) and (len(prev.text) < 0.85 * width or line.indent or _is_heading(line.text, width)):
         return "\n\n"  # a short last line, an indented first line, or a heading after a full stop
+    if len(prev.text) < 0.6 * width and not _HYPHEN_END.search(prev.text):
+        # a line that stops far short of the margin was ended on purpose (cover pages, captions)
+        return "\n" if _is_heading(line.text, width) and not in_item else "\n\n"
     return ""
 
 
@@ -204,13 +207,16 @@ def rebuild(pages: list[str], numbers: list[int] | None = None) -> Flow:
     pos = 0
     prev: _Line | None = None
     opens = True  # the current line opens a paragraph
+    in_item = False  # ... and that paragraph is a list item
     for index, line in enumerate(lines):
         if prev is not None:
-            sep = _boundary(prev, line, opens, width)
+            sep = _boundary(prev, line, opens, in_item, width)
             joiner = sep or _joiner(prev.text, line.text)
             parts.append(joiner)
             pos += len(joiner)
             opens = bool(sep)
+            if sep:
+                in_item = is_list_item(line.text) or (in_item and sep == "\n" and not is_table_row(line.text))
             if removed_before.get(index):
                 seams.append(pos)
         start = pos

@@ -361,7 +361,27 @@ def _read_html(path: Path) -> _Extract:
     except RecursionError as exc:
         raise LoadError("HTML is nested too deeply to read") from exc
     text = clean_text(writer.finish())
+    metadata["seams"] = _markup_seams(text, writer.nodes)
     return _Extract(text, metadata, encoding, headings=_locate(text, writer.headings))
+
+
+def _markup_seams(text: str, nodes: list[str]) -> list[int]:
+    """Offsets where two text nodes meet inside a line: in the page source markup sits
+    there ("具体指标：</span><span>到2022年"), so a quote must be cut there to be verbatim."""
+    seams = []
+    pos = 0
+    for node in nodes:
+        piece = _HTML_SPACE.sub(" ", node).strip(" ")
+        if not piece:
+            continue
+        at = text.find(piece, pos)
+        if at < 0:
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        if at > line_start and at > pos - 1 and pos > 0:
+            seams.append(at)
+        pos = at + len(piece)
+    return sorted(set(seams))
 
 
 def _html_metadata(soup) -> dict:
@@ -419,6 +439,7 @@ class _HtmlWriter:
         self.line: list[str] = []
         self.pending_breaks = 0
         self.headings: list[str] = []
+        self.nodes: list[str] = []  # every text node, in order, to find where markup was cut out
 
     def walk(self, node) -> None:
         from bs4 import NavigableString, Tag
@@ -429,6 +450,7 @@ class _HtmlWriter:
                 self._element(child)
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 self.line.append(str(child))
+                self.nodes.append(str(child))
 
     def _element(self, tag) -> None:
         name = tag.name
