@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from ingest.text import ends_sentence, has_cjk, is_list_item, is_table_row
 
 _ZONE_LINES = 3  # lines at the top and bottom of a page that may be furniture
+_MAX_DROP = 2  # furniture lines taken off one edge of a page at most (a head and a page number)
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:page\s*)?(\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\W_]*$", re.IGNORECASE
 )
@@ -109,12 +110,12 @@ def find_furniture(pages: list[list[str]]) -> list[set[int]]:
 
         drop: set[int] = set()
         filled = [i for i, line in enumerate(lines) if line.strip()]
-        for edge in (filled[:_ZONE_LINES], filled[::-1][:_ZONE_LINES]):
+        for edge in (filled[:_MAX_DROP], filled[::-1][:_MAX_DROP]):
             for i in edge:  # from the page edge inwards, while the lines are furniture
                 if not is_furniture(i):
                     break
                 drop.add(i)
-        found.append(drop)
+        found.append(drop if len(drop) < len(filled) else set())  # a page is never all furniture
     return found
 
 

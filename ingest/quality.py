@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-_PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})*(?:\.\d+)?)\s?(%|percent\b|per cent\b|％)")
+_PERCENT = re.compile(r"(?<![0-9A-Za-z.,])(\d{1,3}(?:,\d{3})*(?:\.\d+)?)\s?(%|percent\b|per cent\b|％)")
 _GLUED = re.compile(r"(?<![\w.,])(\d+)([A-Z][a-z]{2,})")
 # words saying a figure is a part of a whole, so it cannot pass 100%
 _SHARE = re.compile(
