@@ -95,7 +95,7 @@ def find_furniture(pages: list[list[str]]) -> list[set[int]]:
             number = _page_number(lines[i])
             if number:
                 offsets[number - index] += 1
-    min_repeats = max(3, round(0.1 * len(with_text)))
+    min_repeats = max(3, round(0.05 * len(with_text)))
     repeated = {k for k, n in keys.items() if n >= min_repeats}
     # page numbers follow the page index with a fixed offset (front matter shifts it)
     sequence = {off for off, n in offsets.items() if n >= 2}
