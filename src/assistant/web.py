@@ -67,7 +67,7 @@ def msg(key: str, lang: str = "en") -> str:
 
 
 def question_language(text: str) -> str:
-    from assistant.extractive import text_language
+    from assistant.answer.compose import text_language
 
     return text_language(text or "")
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -701,9 +701,7 @@ def build_ui(assistant: Assistant, state: WebState | None = None):
         yield ("", *say(f"_{msg('searching', lang)}_"))
         try:
             if assistant.settings.llm != "none":  # stream the generated tokens into the chat
-                from assistant.llm import ask_streaming
-
-                for ans in ask_streaming(assistant, message, history=history, filters=filters):
+                for ans in assistant.stream(message, history=history, filters=filters):
                     if isinstance(ans, str):
                         yield ("", *say(md_escape(ans) + " ▍"))
             else:
