@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from ingest.layout import rebuild
+from ingest.metadata import describe, meaningful_issuer, meaningful_title
 from ingest.text import cjk_ratio, has_cjk
 
 KIB = 1024
@@ -350,6 +352,8 @@ def _read_html(path: Path) -> _Extract:
         if not tag.decomposed:  # may sit inside one removed earlier
             tag.decompose()
     metadata = _html_metadata(soup)
+    for key, value in _html_info_tables(soup).items():
+        metadata.setdefault(key, value) if key != "title" else metadata.update(title=value)
     root = soup.find("main") or soup.find("article") or soup.body or soup
     writer = _HtmlWriter()
     try:
@@ -357,7 +361,27 @@ def _read_html(path: Path) -> _Extract:
     except RecursionError as exc:
         raise LoadError("HTML is nested too deeply to read") from exc
     text = clean_text(writer.finish())
+    metadata["seams"] = _markup_seams(text, writer.nodes)
     return _Extract(text, metadata, encoding, headings=_locate(text, writer.headings))
+
+
+def _markup_seams(text: str, nodes: list[str]) -> list[int]:
+    """Offsets where two text nodes meet inside a line: in the page source markup sits
+    there ("具体指标：</span><span>到2022年"), so a quote must be cut there to be verbatim."""
+    seams = []
+    pos = 0
+    for node in nodes:
+        piece = _HTML_SPACE.sub(" ", node).strip(" ")
+        if not piece:
+            continue
+        at = text.find(piece, pos)
+        if at < 0:
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        if at > line_start and at > pos - 1 and pos > 0:
+            seams.append(at)
+        pos = at + len(piece)
+    return sorted(set(seams))
 
 
 def _html_metadata(soup) -> dict:
@@ -374,6 +398,38 @@ def _html_metadata(soup) -> dict:
     return metadata
 
 
+# Labels of the "document information" tables that government sites put above the text
+# (gov.cn: 索引号 / 发文机关 / 标题 / 发文字号 / 成文日期 / 发布日期).
+_INFO_LABELS = {
+    "title": {"标题", "题名", "名称", "title"},
+    "issuer": {"发文机关", "发布机构", "发文单位", "制发机关", "issuer", "author", "publisher", "agency"},
+    "doc_number": {"发文字号", "文号", "documentnumber", "docno", "referenceno"},
+    "date": {"成文日期", "印发日期", "date", "dateissued", "issued"},
+    "published": {"发布日期", "publicationdate", "published"},
+}
+_LABEL_OF = {label: key for key, labels in _INFO_LABELS.items() for label in labels}
+
+
+def _html_info_tables(soup) -> dict:
+    """Read and remove tables of "label: value" cells (page metadata, not the text)."""
+    found: dict = {}
+    for table in soup.find_all("table"):
+        if table.decomposed or table.find("table"):
+            continue
+        rows = [[_HTML_SPACE.sub(" ", c.get_text(" ")).strip() for c in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        cells = [c for row in rows for c in row if c]
+        labels = [c for c in cells if len(c) <= 16 and c.endswith((":", "："))]
+        if not labels or (len(labels) < 2 and len(labels) < len(cells)) or 3 * len(labels) < len(cells):
+            continue
+        for row in rows:
+            for label, value in zip(row, row[1:]):
+                key = _LABEL_OF.get(re.sub(r"[\s\u3000:：]+", "", label).lower())
+                if key and value and not value.endswith((":", "：")):
+                    found.setdefault(key, value)
+        table.decompose()
+    return found
+
+
 class _HtmlWriter:
     """Flattens an HTML tree into lines: block elements break lines (paragraph-level
     ones leave a blank line), inline text joins with single spaces, cells with " | "."""
@@ -383,6 +439,7 @@ class _HtmlWriter:
         self.line: list[str] = []
         self.pending_breaks = 0
         self.headings: list[str] = []
+        self.nodes: list[str] = []  # every text node, in order, to find where markup was cut out
 
     def walk(self, node) -> None:
         from bs4 import NavigableString, Tag
@@ -393,6 +450,7 @@ class _HtmlWriter:
                 self._element(child)
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 self.line.append(str(child))
+                self.nodes.append(str(child))
 
     def _element(self, tag) -> None:
         name = tag.name
@@ -466,28 +524,28 @@ def _extract_pdf(path: Path, max_pages: int, max_chars: int) -> _Extract:
         raise LoadError("PDF is encrypted and needs a password")
     if len(reader.pages) > max_pages:
         raise LoadError(f"PDF has {len(reader.pages):,} pages, over the {max_pages:,}-page limit")
-    parts: list[str] = []
-    pages: list[tuple[int, int, int]] = []
-    pos = 0
+    texts: list[str] = []
+    numbers: list[int] = []
+    total = 0
     for number, page in enumerate(reader.pages, start=1):
         page_text = clean_text(page.extract_text() or "")
         if not page_text.strip():
             continue
-        if parts:
-            parts.append("\n\n")
-            pos += 2
-        parts.append(page_text)
-        pages.append((number, pos, pos + len(page_text)))
-        pos += len(page_text)
-        if pos > max_chars:
+        texts.append(page_text)
+        numbers.append(number)
+        total += len(page_text)
+        if total > max_chars:
             raise LoadError(f"PDF text is over the {max_chars:,}-character limit")
-    text = "".join(parts)
-    metadata = {}
-    title = reader.metadata.title if reader.metadata else None
-    if title and title.strip():
-        metadata["title"] = title.strip()
-    headings = [(off, h) for off, h, _ in _text_headings(text)]
-    return _Extract(text, metadata, pages=pages, headings=headings)
+    flow = rebuild(texts, numbers)
+    metadata = {"seams": flow.seams} if flow.seams else {}
+    info = reader.metadata or {}
+    title, author = (str(info.get(key) or "").strip() for key in ("/Title", "/Author"))
+    if meaningful_title(title):
+        metadata["title"] = title
+    if meaningful_issuer(author):
+        metadata["issuer"] = author
+    headings = [(off, h) for off, h, _ in _text_headings(flow.text)]
+    return _Extract(flow.text, metadata, pages=flow.pages, headings=headings)
 
 
 def _reason(exc: Exception) -> str:
@@ -532,24 +590,45 @@ def _read_docx(path: Path) -> _Extract:
 
 
 def _extract_docx(path: Path) -> _Extract:
+    """Paragraphs separated by blank lines; consecutive list paragraphs (Word numbering
+    or a List style) by a newline, so a list of short items reads as one list; tables
+    as one line per row, cells joined with " | " (a one-column table is prose: one
+    paragraph per cell paragraph)."""
     import docx
     from docx.table import Table
 
     document = docx.Document(str(path))
-    blocks: list[str] = []
+    pieces: list[str] = []
     headings: list[str] = []
+    prev_list = False
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            blocks.append(_docx_table(item))
+            rows = _docx_table(item)
+            if rows:
+                pieces += ["\n\n", rows]
+            prev_list = False
             continue
-        blocks.append(item.text)
+        if not item.text.strip():
+            continue
+        is_list = _docx_is_list(item)
+        pieces += ["\n" if is_list and prev_list else "\n\n", item.text]
+        prev_list = is_list
         style = getattr(item.style, "name", "") or ""
-        if style.startswith(("Heading", "Title")) and item.text.strip():
+        if style.startswith(("Heading", "Title")):
             headings.append(item.text)
-    text = clean_text("\n\n".join(b for b in blocks if b.strip()))
+    text = clean_text("".join(pieces[1:]))
     located = _locate(text, headings)
-    title = (document.core_properties.title or "").strip() or (located[0][1] if located else "")
-    return _Extract(text, {"title": title} if title else {}, headings=located)
+    metadata = _docx_properties(document)
+    if not metadata.get("title") and located:
+        metadata["title"] = located[0][1]
+    return _Extract(text, metadata, headings=located)
+
+
+def _docx_is_list(paragraph) -> bool:
+    ppr = paragraph._p.pPr
+    if ppr is not None and ppr.numPr is not None:
+        return True
+    return (getattr(paragraph.style, "name", "") or "").startswith("List")
 
 
 def _docx_table(table) -> str:
@@ -558,10 +637,32 @@ def _docx_table(table) -> str:
         cells, last = [], None
         for cell in row.cells:
             if cell._tc is not last:  # a merged cell is repeated once per grid column
-                cells.append(cell.text)
+                cells.append(cell)
             last = cell._tc
-        rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        if len(cells) == 1:  # a one-column table frames prose
+            rows += [p.text for p in cells[0].paragraphs if p.text.strip()]
+            continue
+        texts = [_HTML_SPACE.sub(" ", c.text).strip() for c in cells]
+        if any(texts):
+            rows.append(" | ".join(texts))
+    # a framed paragraph stands alone; rows of cells follow each other line by line
+    out = ""
+    for row in rows:
+        if out:
+            out += "\n" if " | " in row else "\n\n"
+        out += row
+    return out
+
+
+def _docx_properties(document) -> dict:
+    """Title and author from the core properties when they are meaningful (not a
+    template leftover, not the person who typed the file)."""
+    props = document.core_properties
+    title, author = (props.title or "").strip(), (props.author or "").strip()
+    found = {"title": title} if meaningful_title(title) else {}
+    if meaningful_issuer(author):
+        found["issuer"] = author
+    return found
 
 
 _READERS: dict[str, Callable[[Path], _Extract]] = {
@@ -607,14 +708,21 @@ def _finish_metadata(path: Path, fmt: str, extract: _Extract, sidecar: dict) -> 
         "source": str(path),
         "language": _language(extract.text),
     }
-    metadata.update(_scalars(extract.metadata))
+    found = dict(extract.metadata)
+    seams = found.pop("seams", [])
+    metadata.update(describe(extract.text, title=str(found.get("title") or sidecar.get("title") or "")))
+    metadata.update(_scalars(found))
     metadata.update(_scalars(sidecar))
     for key in ("title", "issuer", "doc_type", "source", "language"):
         metadata[key] = str(metadata[key]).strip()
     metadata["title"] = metadata["title"] or _first_line_title(extract.text) or path.stem
     metadata["date"] = _iso_date(metadata["date"])
+    if "published" in metadata:
+        metadata["published"] = _iso_date(metadata["published"]) or str(metadata["published"])
     metadata["format"] = fmt
     metadata["encoding"] = extract.encoding
+    metadata["relpath"] = path.name  # the pipeline makes it relative to the folder it ingests
+    metadata["seams"] = list(seams)
     return metadata
 
 

@@ -27,12 +27,12 @@ from assistant.config import Settings
 from assistant.embeddings import choose_embedder, load_embeddings
 from assistant.models import IngestReport, IngestWarning
 from assistant.store import IndexStore
-from ingest.chunking import ChunkSpan, chunk_text, count_tokens
+from ingest.chunking import ChunkSpan, chunk_text, count_tokens, token_budget
 from ingest.loaders import LoadError, LoadedDocument, iter_document_files, load_document
 from ingest.metadata import find_byline
 from ingest.quality import garbled_figures
 
-CHUNKER_VERSION = 2  # bump when chunking or derived metadata changes: forces re-indexing
+CHUNKER_VERSION = 3  # bump when chunking or derived metadata changes: forces re-indexing
 ProgressFn = Callable[[int, int, str], None]
 
 
@@ -85,11 +85,14 @@ class Ingestor:
         t0 = time.perf_counter()
         files, roots = self._collect(paths, report)
         docs = []
-        for f in files:
+        for f, relpath in files.items():
             try:
-                docs.append(load_document(f, max_bytes=int(self.settings.max_file_mb * 1024 * 1024)))
+                loaded = load_document(f, max_bytes=int(self.settings.max_file_mb * 1024 * 1024))
             except LoadError as exc:
                 report.warnings.append(IngestWarning(file=str(f), message=f"skipped: {exc}", kind="skipped"))
+                continue
+            loaded.metadata["relpath"] = relpath
+            docs.append(loaded)
         seen = {str(Path(f).resolve()) for f in files}
         self.sync(docs, report, prune_roots=roots if prune else [], seen_paths=seen, rebuild=rebuild)
         report.seconds = round(time.perf_counter() - t0, 3)
@@ -121,8 +124,9 @@ class Ingestor:
             for w in warnings:
                 report.warnings.append(IngestWarning(file=str(loaded.path), message=w["message"], kind="garbled-figure",
                                                      start=w["start"], end=w["end"], excerpt=w["excerpt"]))
+            budget = token_budget(self.settings.chunk_tokens, str(meta.get("language") or "en"))
             chunks = chunk_text(loaded.text, doc_id, loaded.headings, loaded.pages,
-                                max_tokens=self.settings.chunk_tokens, overlap_sentences=self.settings.chunk_overlap)
+                                max_tokens=budget, overlap_sentences=self.settings.chunk_overlap)
             if not chunks:
                 report.warnings.append(IngestWarning(file=str(loaded.path), message="skipped: no text to index", kind="skipped"))
                 continue
@@ -138,16 +142,19 @@ class Ingestor:
         return report
 
     # -- steps -----------------------------------------------------------
-    def _collect(self, paths: Iterable[str | Path], report: IngestReport) -> tuple[list[Path], list[Path]]:
-        files: list[Path] = []
+    def _collect(self, paths: Iterable[str | Path], report: IngestReport) -> tuple[dict[Path, str], list[Path]]:
+        """Files to load, each with its path relative to the folder it was found in (or
+        its bare name when given on its own): what answers may show instead of a server path."""
+        files: dict[Path, str] = {}
         roots: list[Path] = []
         for raw in paths:
             p = Path(raw)
             if p.is_dir():
                 roots.append(p.resolve())
-                files.extend(iter_document_files(p))
+                for f in iter_document_files(p):
+                    files.setdefault(f, f.relative_to(p).as_posix())
             elif p.is_file():
-                files.append(p)
+                files.setdefault(p, p.name)
             else:
                 report.warnings.append(IngestWarning(file=str(p), message="skipped: no such file or folder", kind="skipped"))
         return files, roots
@@ -184,6 +191,7 @@ class Ingestor:
             "doc_id": p.doc_id, "title": str(m.get("title") or p.doc_id), "issuer": str(m.get("issuer") or ""),
             "date": str(m.get("date") or ""), "date_int": date_int(m.get("date")), "doc_type": str(m.get("doc_type") or ""),
             "source": str(m.get("source") or ""), "path": str(m.get("path") or p.loaded.path),
+            "relpath": str(m.get("relpath") or p.loaded.path.name),
             "language": str(m.get("language") or "en"), "heading": c.heading, "page": c.page if c.page is not None else -1,
             "start": c.start, "end": c.end, "position": c.position, "tokens": count_tokens(c.text),
         }

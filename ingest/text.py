@@ -14,6 +14,7 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "no", "nos", "vs", "etc", "e.g", "i.e", "fig", "art",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "co", "corp", "inc", "ltd", "st", "gen", "u.s", "u.k", "u.n", "approx", "dept", "vol", "p", "pp",
+    "rs", "hon", "rt", "govt", "para", "paras", "sec", "viz", "cf", "al", "incl", "sr", "jr", "mt", "nos",
 }
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CLOSERS = "\"'”’」』）)】》]"
@@ -21,7 +22,6 @@ _CLOSERS = "\"'”’」』）)】》]"
 # Latin stops need whitespace (or end of text) after them.
 _CJK_STOP = re.compile(rf"[。！？!?；][{re.escape(_CLOSERS)}]*")
 _LATIN_STOP = re.compile(rf"[.!?][{re.escape(_CLOSERS)}]*(?=\s|$)")
-_PARA_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[#*\-•]|\d+[.)、]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）))")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
@@ -44,38 +44,118 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+_CN_NUM = "一二三四五六七八九十百零"
+# A list item or numbered paragraph opens its line: bullets, 1. 1) (1) a. (a) iv) and the Chinese forms.
+_LIST_ITEM = re.compile(
+    rf"""[ \t\u3000]*(?:
+        [•●▪◦■□◆◇➢➤►✓✔❖○·\uf0b7\uf0a7\uf076\uf0d8](?=\s|$)
+      | [-–*](?=\s)
+      | \(?(?:\d{{1,3}}|[a-zA-Z]|(?=[ivxIVX])(?:[xX]{{0,3}})(?:[iI][xX]|[iI][vV]|[vV]?[iI]{{0,3}}))[.)](?=\s)
+      | \((?:\d{{1,3}}|[a-zA-Z]|(?=[ivxIVX])(?:[xX]{{0,3}})(?:[iI][xX]|[iI][vV]|[vV]?[iI]{{0,3}}))\)
+      | [{_CN_NUM}]+、 | [（(][{_CN_NUM}\d]+[）)] | 第[{_CN_NUM}\d]+[章节条部分] | \d{{1,2}}[、．]
+    )""",
+    re.VERBOSE,
+)
+_TERMINAL = ".!?。！？；;:：…"
+_NUMERIC_TOKEN = re.compile(r"[(\[]?[-–+]?[$€£¥₹]?\d[\d.,]*%?[)\]]?|[-–—]|n\.?a\.?|\.{2,}", re.IGNORECASE)
+_HEADING_MAX = 60  # characters: longer lines are prose even without a final stop
+_CJK_HEADING_MAX = 25
+
+
+def is_list_item(line: str) -> bool:
+    """The line opens with a bullet or an item number ("1.", "i)", "(a)", "●", "一、", "（二）")."""
+    return bool(_LIST_ITEM.match(line))
+
+
+def _in_marker(text: str, stop: int, floor: int) -> bool:
+    """True when the stop at `stop` belongs to the item marker opening its line ("7." or "a.")."""
+    line_start = max(text.rfind("\n", floor, stop) + 1, floor)
+    if stop - line_start > 8:
+        return False
+    m = _LIST_ITEM.match(text, line_start)
+    return bool(m) and m.end() > stop
+
+
+_LEADER_ROW = re.compile(r"(?:\.{4,}|…{2,}|(?: \.){4,})\s*[\divxlcdm]+\s*$", re.IGNORECASE)
+
+
+def is_table_row(line: str) -> bool:
+    """A row of figures (three or more numbers making up at least half of the line's
+    words), a row of cells as the loaders write them ("a | b"), or a contents line
+    ("Introduction ........ 12")."""
+    if _LEADER_ROW.search(line) or " | " in line:
+        return True
+    tokens = line.split()
+    if len(tokens) < 3:
+        return False
+    numeric = sum(1 for t in tokens if _NUMERIC_TOKEN.fullmatch(t))
+    return numeric >= 3 and numeric * 2 >= len(tokens)
+
+
+def ends_sentence(line: str) -> bool:
+    """The line ends with a stop (or a colon/semicolon), not with an abbreviation like "Rs." or "No."."""
+    s = line.rstrip().rstrip(_CLOSERS)
+    if not s or s[-1] not in _TERMINAL:
+        return False
+    return not (s[-1] == "." and _is_abbreviation(s, len(s) - 1))
+
+
+def _heading_like(line: str) -> bool:
+    """Short, no final stop, opening its paragraph: a title, a heading or a signature line."""
+    s = line.strip()
+    if not s or ends_sentence(s) or s.endswith((",", "，", "、", "-")):
+        return False
+    if s.startswith("#"):
+        return True
+    limit = _CJK_HEADING_MAX if cjk_ratio(s) > 0.5 else _HEADING_MAX
+    return len(s) <= limit
+
+
+def _joins(prev: str, line: str, prev_opens: bool, in_item: bool) -> bool:
+    """Does `line` belong to the paragraph (or list) that `prev` ends (hard-wrapped text)?"""
+    if is_table_row(prev) or is_table_row(line) or prev.lstrip().startswith("#"):
+        return False
+    if is_list_item(line):  # the next item of a list of short unterminated phrases stays in it
+        return in_item and not ends_sentence(prev) and _heading_like(line)
+    first = line.lstrip()[:1]
+    if first.islower() or first in ",，;；)）":
+        return True
+    if ends_sentence(prev):
+        return False
+    if prev_opens and not in_item and _heading_like(prev):
+        return _heading_like(line)  # a run of short lines is one block; a heading stops before prose
+    return True
+
+
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """Paragraphs: separated by blank lines; a single newline also separates lines
-    that do not wrap (policy texts put one paragraph per line)."""
+    """Paragraphs: blank lines always separate; a single newline separates lines that
+    do not wrap (policy texts often put one paragraph per line). A line wraps into the
+    next whatever that one starts with (capital, digit, currency sign...) unless it
+    ends a sentence or heads a section, or the next line is a list item or either is
+    a table row. Items of a list of short phrases, and runs of short lines (title
+    blocks, signatures), stay together, one line each."""
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for line_match in re.finditer(r"[^\n]*(?:\n|$)", text):
-        s, e = line_match.span()
-        if s == e:
-            break
+    prev_line = ""
+    blank = True
+    opens = in_item = False
+    for m in re.finditer(r"[^\n]*", text):
+        s, e = m.span()
+        if s == e and s > 0 and text[s - 1] != "\n":
+            continue  # the empty match after a line's last character
         span = _trim(text, s, e)
-        if span:
+        if span is None:
+            blank = True
+            continue
+        line = text[span[0]:span[1]]
+        if spans and not blank and _joins(prev_line, line, opens, in_item):
+            spans[-1] = (spans[-1][0], span[1])
+            opens = False
+        else:
             spans.append(span)
-        pos = e
-    del pos
-    return _merge_wrapped_lines(text, spans)
-
-
-def _merge_wrapped_lines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join hard-wrapped lines (a line ending mid-sentence followed by a lower-case
-    continuation) so a wrapped paragraph is one paragraph."""
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged:
-            ps, pe = merged[-1]
-            gap = text[pe:s]
-            prev_last = text[pe - 1]
-            first = text[s]
-            if gap.count("\n") == 1 and prev_last not in ".!?。！？:：;；\"”)）" and (first.islower() or first in ",，"):
-                merged[-1] = (ps, e)
-                continue
-        merged.append((s, e))
-    return merged
+            opens, in_item = True, is_list_item(line)
+        prev_line = line
+        blank = False
+    return spans
 
 
 def _is_abbreviation(text: str, stop: int) -> bool:
@@ -101,8 +181,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         pe += start
         cur = ps
         stops = sorted(
-            [m.end() for m in _CJK_STOP.finditer(text, ps, pe)]
-            + [m.end() for m in _LATIN_STOP.finditer(text, ps, pe) if not _is_abbreviation(text, m.start())]
+            [m.end() for m in _CJK_STOP.finditer(text, ps, pe) if not _in_marker(text, m.start(), ps)]
+            + [m.end() for m in _LATIN_STOP.finditer(text, ps, pe)
+               if not _is_abbreviation(text, m.start()) and not _in_marker(text, m.start(), ps)]
         )
         for stop in stops:
             if stop <= cur:
@@ -130,31 +211,11 @@ def _join_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
 
 
 _LABEL = re.compile(r"([A-Z0-9][^.!?\n]{0,60}?)\.\s+(?=[A-Z\"“(*])")
-_CN_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十百]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十百]+[章节条部分])")
 
 
 def paragraph_label(text: str, start: int, end: int) -> str:
     """A short run-in heading such as "Baseline." or "Target." opening a paragraph."""
     m = _LABEL.match(text, start, end)
-    if m and len(m.group(1).split()) <= 7:
+    if m and len(m.group(1).split()) <= 7 and sum(c.isalpha() for c in m.group(1)) >= 2:
         return m.group(1).strip()
     return ""
-
-
-def is_heading_line(line: str) -> bool:
-    """Markdown headings, Chinese numbered headings, and short lines with no final stop."""
-    s = line.strip()
-    if not s:
-        return False
-    if s.startswith("#"):
-        return True
-    if _CN_HEADING.match(s) and len(s) <= 40:
-        return True
-    return (
-        len(s) <= 80
-        and len(s.split()) <= 12
-        and s[-1] not in ".!?。！？,，;；:：\"”)"
-        and not s.startswith(("-", "*", "•"))
-        and any(c.isalpha() for c in s)
-        and (s[0].isupper() or s[0].isdigit() or has_cjk(s[0]))
-    )

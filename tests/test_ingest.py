@@ -160,3 +160,54 @@ def test_store_fingerprint_is_a_cheap_token_that_changes_on_every_write(tmp_path
     store.delete_document("a")
     assert store.fingerprint() not in (first, second)
     assert store.state.get(ids=["generation"])["ids"] == ["generation"]
+
+
+def test_relpath_seams_and_unreadable_files_through_the_pipeline(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    from ingest.loaders import load_document
+
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    _write(corpus / "sub", "note.txt", "A note. The province will build 12 schools by 2027.")
+    pdf = canvas.Canvas(str(corpus / "speech.pdf"))
+    for n, topic in enumerate(("health", "schools", "roads"), start=1):
+        pdf.drawString(72, 800, "Running Head of the Speech")
+        pdf.drawString(72, 760, f"Paragraph {n} of the speech says that spending on {topic} will rise in")
+        pdf.drawString(72, 746, f"the coming year, and the sentence about {topic} runs on to the next page of")
+        pdf.drawString(300, 40, str(n))
+        pdf.showPage()
+    pdf.save()
+    (corpus / "random.pdf").write_bytes(bytes(range(256)) * 8)
+    settings = Settings(data_dir=tmp_path / "data")
+    report = Ingestor(settings).run([corpus])
+    assert report.added == 2
+    skipped = {w.file.rsplit("/", 1)[-1]: w.message for w in report.warnings if w.kind == "skipped"}
+    assert skipped["random.pdf"].startswith("skipped: cannot read PDF")
+    store = IndexStore(settings, "minilm")
+    docs = {d.doc_id: d for d in store.documents()}
+    assert docs["note"].metadata["relpath"] == "sub/note.txt"
+    assert docs["speech"].metadata["relpath"] == "speech.pdf"
+    assert docs["speech"].metadata["seams"] == load_document(corpus / "speech.pdf").metadata["seams"]
+    assert len(docs["speech"].metadata["seams"]) == 2 and "Running Head" not in docs["speech"].text
+    _, _, metas = store.all_chunks()
+    assert {m["relpath"] for m in metas} == {"sub/note.txt", "speech.pdf"}
+    single = Ingestor(Settings(data_dir=tmp_path / "one")).run([corpus / "sub" / "note.txt"])
+    assert single.added == 1
+    assert IndexStore(Settings(data_dir=tmp_path / "one"), "minilm").documents()[0].metadata["relpath"] == "note.txt"
+
+
+def test_chinese_documents_get_chunks_of_comparable_meaning():
+    from ingest.chunking import token_budget
+
+    zh = "。".join(f"第{i}项任务要在年底前完成，各地区各部门要加强组织领导，确保各项措施落到实处" for i in range(40)) + "。"
+    en = " ".join(f"Task {i} must be completed by the end of the year, and every region and department must "
+                  "strengthen leadership so that each measure is carried out." for i in range(40))
+    zh_chunks = chunk_text(zh, "zh", max_tokens=token_budget(180, "zh"))
+    en_chunks = chunk_text(en, "en", max_tokens=token_budget(180, "en"))
+    zh_chars = np.median([len(c.text) for c in zh_chunks])
+    en_chars = np.median([len(c.text) for c in en_chunks])
+    assert token_budget(180, "zh") > 180 == token_budget(180, "en")
+    # one Chinese character carries roughly what three English ones do
+    assert 0.25 <= zh_chars / en_chars <= 0.5
+    assert all(count_tokens(c.text) <= token_budget(180, "zh") for c in zh_chunks)

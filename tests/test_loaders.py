@@ -269,7 +269,7 @@ def test_pdf_pages_map_to_their_text(tmp_path):
     (_, s1, e1), (_, s2, e2) = doc.pages
     assert "Alpha figure 12.5%" in doc.text[s1:e1] and "Beta" not in doc.text[s1:e1]
     assert "Beta figure 70%" in doc.text[s2:e2] and "Alpha" not in doc.text[s2:e2]
-    assert doc.text[e1:s2] == "\n\n"
+    assert doc.text[e1:s2].isspace()  # text flows on across the page break
     assert (s1, e2) == (0, len(doc.text))
 
 
@@ -426,3 +426,93 @@ def test_front_matter_that_is_not_strict_yaml_is_still_read(tmp_path):
     assert doc.metadata["issuer"] == "SASAC"
     assert doc.metadata["date"] == "2018-02-01"
     assert doc.text == "Body text here."
+
+
+# --------------------------------------------------------------------------- what documents say about themselves
+
+
+def test_chinese_report_date_title_and_issuer_from_the_text(tmp_path):
+    raw = ("2024年国务院政府工作报告\n政府工作报告\n\n——2024年3月5日在第十四届全国人民代表大会第二次会议上\n\n"
+           "各位代表：\n现在，我代表国务院，向大会报告政府工作。\n")
+    meta = load_document(write(tmp_path / "report.txt", raw)).metadata
+    assert (meta["title"], meta["date"], meta["issuer"]) == ("2024年国务院政府工作报告", "2024-03-05", "国务院")
+
+
+def test_state_council_notice_number_and_signature(tmp_path):
+    raw = ("国务院关于印发某某改革实施方案的通知\n国发〔2019〕4号\n\n各省、自治区、直辖市人民政府：\n"
+           "现将《某某改革实施方案》印发给你们，请认真贯彻执行。\n国务院\n二〇一九年一月二十四日\n（此件公开发布）\n")
+    meta = load_document(write(tmp_path / "notice.txt", raw)).metadata
+    assert meta["doc_number"] == "国发〔2019〕4号"
+    assert (meta["date"], meta["issuer"]) == ("2019-01-24", "国务院")
+
+
+def test_front_matter_still_wins_and_no_date_is_guessed(tmp_path):
+    raw = "---\ntitle: Given title\ndate: 2020-01-02\n---\nBudget Speech\nDelivered on 10 October 2025.\n"
+    meta = load_document(write(tmp_path / "fm.md", raw)).metadata
+    assert (meta["title"], meta["date"]) == ("Given title", "2020-01-02")
+    undated = load_document(write(tmp_path / "plain.txt", "Annual Report\nThe year 2024 saw growth of 5%.\n")).metadata
+    assert undated["date"] is None and undated["title"] == "Annual Report"
+
+
+INFO_PAGE = """<div class="wrap"><table><tr><td>
+<table class="bd1">
+<tr><td>索 引 号：</td><td>000014349/2019-00005</td><td>主题分类：</td><td>教育</td></tr>
+<tr><td>发文机关：</td><td>国务院</td><td>成文日期：</td><td>2019年01月24日</td></tr>
+<tr><td>标　　题：</td><td>国务院关于印发国家职业教育改革实施方案的通知</td></tr>
+<tr><td>发文字号：</td><td>国发〔2019〕4号</td><td>发布日期：</td><td>2019年02月13日</td></tr>
+</table>
+<table><tr><td>主 题 词：</td><td></td></tr></table>
+<div id="body"><p>国务院关于印发国家职业教育<span>改革</span>实施方案的通知</p>
+<p>职业教育与普通教育是两种不同教育类型，<span style="x">具有同等重要地位</span>。</p></div>
+</td></tr></table></div>"""
+
+
+def test_html_information_table_gives_metadata_and_leaves_the_text(tmp_path):
+    doc = load_document(write(tmp_path / "page.html", INFO_PAGE))
+    meta = doc.metadata
+    assert meta["title"] == "国务院关于印发国家职业教育改革实施方案的通知"
+    assert (meta["issuer"], meta["doc_number"], meta["date"], meta["published"]) == (
+        "国务院", "国发〔2019〕4号", "2019-01-24", "2019-02-13")
+    assert doc.text.startswith("国务院关于印发国家职业教育改革实施方案的通知")
+    assert "索 引 号" not in doc.text and "主 题 词" not in doc.text and "|" not in doc.text
+    # markup between two text nodes of a line is a seam: quotes are cut there to stay verbatim
+    seams = meta["seams"]
+    assert doc.text.index("改革") in seams and doc.text.index("具有同等") in seams
+
+
+def test_docx_lists_stay_together_and_tables_are_rows(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Budget 2023-2024")
+    document.add_paragraph("February 1, 2023")
+    document.add_paragraph("The Budget adopts the following three priorities.")
+    for item in ("Inclusive Development", "Reaching the Last Mile", "Green Growth"):
+        document.add_paragraph(item, style="List Number")
+    document.add_paragraph("The tax slabs are as follows.")
+    table = document.add_table(rows=3, cols=2)
+    for r, row in enumerate([("Total income", "Rate"), ("` 0-3 lakh", "Nil"), ("` 3-6 lakh", "5 per\ncent")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    frame = document.add_table(rows=1, cols=1)
+    frame.cell(0, 0).text = "Annex text framed in a one-cell table."
+    path = tmp_path / "speech.docx"
+    document.save(str(path))
+    doc = load_document(path)
+    from ingest.text import sentence_spans
+
+    got = [doc.text[s:e] for s, e in sentence_spans(doc.text)]
+    assert "Inclusive Development\nReaching the Last Mile\nGreen Growth" in got
+    assert ["Total income | Rate", "` 0-3 lakh | Nil", "` 3-6 lakh | 5 per cent"] == [g for g in got if "|" in g]
+    assert "Annex text framed in a one-cell table." in got
+    assert (doc.metadata["title"], doc.metadata["date"]) == ("Budget 2023-2024", "2023-02-01")
+
+
+def test_meaningless_file_properties_are_ignored(tmp_path):
+    document = docx.Document()
+    document.core_properties.title = "Microsoft Word - draft3.docx"
+    document.core_properties.author = "Jaswant"
+    document.add_paragraph("Medium-Term Fiscal Strategy")
+    document.add_paragraph("The strategy sets a deficit path.")
+    path = tmp_path / "s.docx"
+    document.save(str(path))
+    meta = load_document(path).metadata
+    assert meta["title"] == "Medium-Term Fiscal Strategy" and meta["issuer"] == ""

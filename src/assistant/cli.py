@@ -83,7 +83,8 @@ def docs(data_dir: DataDir = None, json_out: Annotated[bool, typer.Option("--jso
     documents = _guard(lambda: list(a.store.documents()))
     rows = [{"doc_id": d.doc_id, "title": d.title, "issuer": d.metadata.get("issuer", ""), "date": d.metadata.get("date"),
              "doc_type": d.metadata.get("doc_type", ""), "chunks": d.metadata.get("chunks"), "source": d.metadata.get("path", ""),
-             "language": d.metadata.get("language", "")} for d in documents]
+             "language": d.metadata.get("language", ""), "doc_number": d.metadata.get("doc_number", ""),
+             "relpath": d.metadata.get("relpath", "")} for d in documents]
     if json_out:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return

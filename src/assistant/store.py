@@ -262,7 +262,8 @@ class IndexStore:
         for doc_id, text, metadata, embedding, targets, warnings in records:
             meta = {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool)) and v is not None}
             meta.update(doc_id=doc_id, complete=complete, targets_json=json.dumps(targets, ensure_ascii=False),
-                        warnings_json=json.dumps(warnings, ensure_ascii=False))
+                        warnings_json=json.dumps(warnings, ensure_ascii=False),
+                        seams_json=json.dumps([int(x) for x in metadata.get("seams") or []]))
             ids.append(doc_id)
             texts.append(text)
             metas.append(meta)
@@ -298,6 +299,7 @@ class IndexStore:
                 continue
             targets = json.loads(meta.pop("targets_json", "[]") or "[]")
             warnings = json.loads(meta.pop("warnings_json", "[]") or "[]")
+            meta["seams"] = json.loads(meta.pop("seams_json", "[]") or "[]")  # offsets where the loader cut furniture
             out.append(StoredDocument(doc_id=doc_id, text=text or "", metadata=meta, targets=targets, warnings=warnings))
         return sorted(out, key=lambda d: d.doc_id)
 
