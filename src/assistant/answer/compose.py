@@ -49,17 +49,35 @@ def citation(n: int, doc: StoredDocument, start: int, end: int, page: int | None
                     page=page, language=text_language(quote))
 
 
-def chunk_citation(n: int, hit: ScoredChunk, start: int, end: int, docs: dict[str, StoredDocument]) -> Citation:
-    """A citation of a span inside a retrieved chunk; from the stored document when it is there."""
+def citations(n: int, doc: StoredDocument, start: int, end: int, page: int | None = None) -> list[Citation]:
+    """The citation of a span, as one piece per stretch between the document's seams (where
+    the loader cut page furniture or markup out of the source): each piece is then verbatim
+    in the source file too, not only in the cleaned text. All pieces carry the same `n`."""
+    cuts = [s for s in doc.metadata.get("seams") or () if start < s < end]
+    pieces, at = [], start
+    for cut in cuts + [end]:
+        s, e = at, cut
+        while s < e and doc.text[s].isspace():
+            s += 1
+        while e > s and doc.text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            pieces.append(citation(n, doc, s, e, page))
+        at = cut
+    return pieces or [citation(n, doc, start, end, page)]
+
+
+def chunk_citations(n: int, hit: ScoredChunk, start: int, end: int, docs: dict[str, StoredDocument]) -> list[Citation]:
+    """The citation of a span inside a retrieved chunk; from the stored document when it is there."""
     c = hit.chunk
     d = docs.get(c.doc_id)
     if d is not None and d.text[c.start:c.end] == c.text:
-        return citation(n, d, start, end, page=c.page)
+        return citations(n, d, start, end, page=c.page)
     m = c.metadata
     quote = c.text[start - c.start:end - c.start]
-    return Citation(n=n, doc_id=c.doc_id, title=m.get("title", ""), source=source_of(m), date=m.get("date") or None,
-                    issuer=m.get("issuer", ""), quote=quote, start=start, end=end, page=c.page,
-                    language=text_language(quote))
+    return [Citation(n=n, doc_id=c.doc_id, title=m.get("title", ""), source=source_of(m), date=m.get("date") or None,
+                     issuer=m.get("issuer", ""), quote=quote, start=start, end=end, page=c.page,
+                     language=text_language(quote))]
 
 
 def source_of(meta: dict) -> str:
@@ -73,13 +91,27 @@ def source_of(meta: dict) -> str:
     return PurePath(path).name if path and "://" not in path else path
 
 
-def renumber(citations: list[Citation]) -> list[Citation]:
-    return [c.model_copy(update={"n": i + 1}) for i, c in enumerate(citations)]
+def renumber(cits: list[Citation]) -> list[Citation]:
+    """Numbers 1, 2, ... in order, pieces of one citation keeping one number."""
+    out, numbers = [], {}
+    for c in cits:
+        numbers.setdefault(c.n, len(numbers) + 1)
+        out.append(c.model_copy(update={"n": numbers[c.n]}))
+    return out
 
 
-def cited_text(citations: list[Citation]) -> str:
+def cited_pieces(cits: list[Citation]) -> list[str]:
+    """Each citation's text followed by its marker (pieces of one citation joined by a space)."""
+    out: list[str] = []
+    for i, c in enumerate(cits):
+        last = i + 1 == len(cits) or cits[i + 1].n != c.n
+        out.append(c.quote + (f" [{c.n}]" if last else ""))
+    return out
+
+
+def cited_text(cits: list[Citation]) -> str:
     """The answer body of an extractive answer: each quote followed by its marker."""
-    return " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return " ".join(cited_pieces(cits))
 
 
 def filter_note(filters: Filters, lang: str) -> str | None:
@@ -108,7 +140,10 @@ def refusal(question: str, lang: str, related: list[Citation], reason: str | Non
     if note:
         text += " " + note
     if related:
-        text += "\n\n" + RELATED[lang] + "\n" + "\n".join(f"[{c.n}] {c.quote}" for c in related)
+        lines: dict[int, list[str]] = {}
+        for c in related:
+            lines.setdefault(c.n, []).append(c.quote)
+        text += "\n\n" + RELATED[lang] + "\n" + "\n".join(f"[{n}] {' '.join(q)}" for n, q in lines.items())
     return Answer(question=question, answer=text, refused=True, related=related, answerer=answerer,
                   warnings=[f"refused: {reason}"] if reason else [])
 

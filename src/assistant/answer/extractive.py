@@ -91,15 +91,16 @@ class ExtractiveStage:
         info, docs = turn.info, ctx.documents
         reason = ctx.must_refuse or self.refusal_reason(turn, an, model)
         if reason:
-            related = [self._citation(i + 1, c, ctx) for i, c in enumerate(_distinct(an.cands)[:3])]
+            related = [x for i, c in enumerate(_distinct(an.cands)[:3]) for x in self._citations(i + 1, c, ctx)]
             return compose.refusal(turn.question, info.language, related, reason, turn.filters,
                                    answerer=ctx.refused_by or self.name)
         chosen = self.select(info, an.cands, model, docs)
-        citations = [self._citation(i + 1, c, ctx) for i, c in enumerate(chosen)]
-        text = compose.cited_text(citations)
+        citations = [x for i, c in enumerate(chosen) for x in self._citations(i + 1, c, ctx)]
+        pieces = compose.cited_pieces(citations)
+        text = " ".join(pieces)
         if ctx.on_token is not None:  # the same stream as a generated answer: one cited sentence at a time
-            for i, c in enumerate(citations):
-                ctx.on_token(("" if i == 0 else " ") + f"{c.quote} [{c.n}]")
+            for i, piece in enumerate(pieces):
+                ctx.on_token(("" if i == 0 else " ") + piece)
         return Answer(question=turn.question, answer=text, citations=citations,
                       warnings=compose.garbled_warnings(citations, docs))
 
@@ -151,8 +152,8 @@ class ExtractiveStage:
         return out
 
     @staticmethod
-    def _citation(n: int, c: Candidate, ctx: AnswerContext):
-        return compose.chunk_citation(n, c.hit, c.start, c.end, ctx.documents)
+    def _citations(n: int, c: Candidate, ctx: AnswerContext):
+        return compose.chunk_citations(n, c.hit, c.start, c.end, ctx.documents)
 
 
 def _years(text: str) -> set[str]:

@@ -242,7 +242,7 @@ class GeneratedStage:
             ctx.grounding, ctx.must_refuse, ctx.refused_by = report, "the generated answer says the documents do not contain it", self.name
             return None
         by_n = {s.n: s for s in sources}
-        citations = [self._citation(n, by_n[n], sents, docs) for n, sents in sorted(result.used.items())]
+        citations = [x for n, sents in sorted(result.used.items()) for x in self._citations(n, by_n[n], sents, docs)]
         if result.ok:
             return Answer(question=turn.question, answer=text, citations=citations, answerer=self.name, grounding=report,
                           warnings=compose.garbled_warnings(citations, docs))
@@ -257,7 +257,7 @@ class GeneratedStage:
         return None
 
     @staticmethod
-    def _citation(n: int, src: Source, answer_sentences: list[str], docs) -> Citation:
+    def _citations(n: int, src: Source, answer_sentences: list[str], docs) -> list[Citation]:
         """The sentence(s) of source chunk n that best match the answer sentences
         citing it, as one verbatim span of the document (the chunk when none match)."""
         chunk = src.hit.chunk
@@ -282,7 +282,7 @@ class GeneratedStage:
             start, end = chunk.start + min(s for s, _ in picks), chunk.start + max(e for _, e in picks)
         else:
             start, end = chunk.start, chunk.end
-        return compose.chunk_citation(n, src.hit, start, end, docs)
+        return compose.chunk_citations(n, src.hit, start, end, docs)
 
 
 def _ms(t: float) -> float:

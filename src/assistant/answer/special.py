@@ -27,8 +27,8 @@ class BylineStage:
             d = docs.get(doc_id)
             if d and d.metadata.get("author"):
                 s, e = int(d.metadata["author_start"]), int(d.metadata["author_end"])
-                cit = compose.citation(1, d, s, e)
-                return Answer(question=turn.question, answer=f"{d.text[s:e]} [1]", citations=[cit])
+                cits = compose.citations(1, d, s, e)
+                return Answer(question=turn.question, answer=compose.cited_text(cits), citations=cits)
         return None
 
 
@@ -61,8 +61,9 @@ class LedgerStage:
         if not rows:
             return None
         rows = sorted(rows, key=lambda r: (str(r.get("deadline_norm") or "9999"), r["doc_id"], r["start"]))[:self.limit]
-        citations = [compose.citation(i + 1, docs[r["doc_id"]], r["start"], r["end"]) for i, r in enumerate(rows)]
-        lines = [f"- {c.quote} [{c.n}]" + (f" (due {r['deadline_norm']})" if r.get("deadline_norm") else "")
-                 for c, r in zip(citations, rows)]
+        per_row = [compose.citations(i + 1, docs[r["doc_id"]], r["start"], r["end"]) for i, r in enumerate(rows)]
+        citations = [c for cits in per_row for c in cits]
+        lines = [f"- {compose.cited_text(cits)}" + (f" (due {r['deadline_norm']})" if r.get("deadline_norm") else "")
+                 for cits, r in zip(per_row, rows)]
         return Answer(question=turn.question, answer="\n".join(lines), citations=citations, answerer="ledger",
                       warnings=compose.garbled_warnings(citations, docs))
