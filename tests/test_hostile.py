@@ -14,7 +14,7 @@ import pytest
 
 from assistant.core import Assistant, QuestionError
 from assistant.injection import looks_like_injection
-from assistant.web import create_app
+from assistant.serve import create_app
 from serving import serve
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"

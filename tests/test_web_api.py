@@ -19,23 +19,13 @@ from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
-from assistant.web import (
-    WebState,
-    answer_markdown,
-    answer_plain,
-    auth_users,
-    check_password,
-    check_upload,
-    create_app,
-    esc,
-    filter_target_rows,
-    highlight,
-    md_escape,
-    safe_filename,
-    source_card,
-    sources_html,
-    stream_pieces,
-)
+from assistant.serve import create_app
+from assistant.serve.auth import auth_users, check_password
+from assistant.serve.render import (answer_markdown, answer_plain, esc, highlight, md_escape, source_card, sources_html,
+                                    stream_pieces)
+from assistant.serve.state import WebState
+from assistant.serve.ui.targets import ledger_view
+from assistant.serve.uploads import check_upload, safe_filename
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 QUESTION = "What share of pilot firms should adopt a modern board of directors by the end of 2025?"
@@ -372,7 +362,7 @@ def test_feedback_store(tmp_path):
     assert parsed[1][2] == "A, with \"quotes\"\nand lines" and parsed[2][5] == "wrong year"
 
 
-def test_filter_target_rows():
+def test_targets_tab_filters_and_orders_the_ledger():
     rows = [
         {"statement": "At least 60% of pilot firms by the end of 2025.", "deadline_norm": "2025", "issuer": "Province",
          "doc_id": "a", "title": "Plan", "start": 5, "end": 50, "kind": "target"},
@@ -381,11 +371,11 @@ def test_filter_target_rows():
         {"statement": "Throughput rose 5%.", "deadline_norm": None, "issuer": "Harbour", "doc_id": "b",
          "title": "Notice", "start": 30, "end": 40, "kind": "reported"},
     ]
-    assert [r["doc_id"] for r in filter_target_rows(rows)] == ["b", "a", "b"]  # by due date, undated last
-    assert [r["start"] for r in filter_target_rows(rows, issuer=["harbour"])] == [1, 30]
-    assert [r["start"] for r in filter_target_rows(rows, due_before="2025-06-30")] == [1]
-    assert [r["start"] for r in filter_target_rows(rows, due_before="2025-12-31")] == [1, 5]
-    assert [r["start"] for r in filter_target_rows(rows, doc=["a"])] == [5]
-    assert [r["start"] for r in filter_target_rows(rows, search="PILOT firms")] == [5]
+    assert [r["doc_id"] for r in ledger_view(rows)] == ["b", "a", "b"]  # by due date, undated last
+    assert [r["start"] for r in ledger_view(rows, issuer=["harbour"])] == [1, 30]
+    assert [r["start"] for r in ledger_view(rows, due_before="2025-06-30")] == [1]
+    assert [r["start"] for r in ledger_view(rows, due_before="2025-12-31")] == [1, 5]
+    assert [r["start"] for r in ledger_view(rows, doc=["a"])] == [5]
+    assert [r["start"] for r in ledger_view(rows, search="PILOT firms")] == [5]
     with pytest.raises(ValueError):
-        filter_target_rows(rows, due_before="soon")
+        ledger_view(rows, due_before="soon")
