@@ -2,87 +2,142 @@
 
     from assistant.serve import create_app
     app = create_app(Assistant())          # a FastAPI app; serve with uvicorn
+
+Request bodies are checked twice: `guard.RequestGuard` bounds size and depth before
+any parsing, then the pydantic model `AskRequest` checks types. Every error is a
+JSON `{"error": "..."}` with a 4xx status (503 while the index is unavailable).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr,
+                      StringConstraints, field_validator)
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.routing import Mount
 
 from assistant.core import Assistant, QuestionError
-from assistant.serve.auth import basic_user, check_password
+from assistant.serve.auth import api_user, check_password
+from assistant.serve.guard import RequestGuard
 from assistant.serve.render import CSS, EMPTY_INDEX
 from assistant.serve.state import WebState
 from assistant.store import IndexError_
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_HISTORY_TURNS = 200
 
 
-def _json_error(status: int, message: str):
-    return JSONResponse({"error": message}, status_code=status)
+# ---------------------------------------------------------------------------- the request body
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
 
 
-def _validate_filters(value: Any) -> dict | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValueError("'filters' must be an object such as {\"doc\": [\"doc-id\"], \"since\": \"2024-01-01\"}.")
-    out: dict[str, Any] = {}
-    for key, v in value.items():
-        if key in ("doc", "doc_id", "issuer", "doc_type"):
-            if v is None:
-                continue
-            items = v if isinstance(v, list) else [v]
-            if not all(isinstance(x, str) for x in items):
-                raise ValueError(f"'filters.{key}' must be a string or a list of strings.")
-            out["doc" if key == "doc_id" else key] = items
-        elif key in ("since", "until"):
-            if v in (None, ""):
-                continue
-            if not isinstance(v, str) or not _DATE.match(v):
-                raise ValueError(f"'filters.{key}' must be a date written YYYY-MM-DD.")
-            try:
-                date.fromisoformat(v)
-            except ValueError:
-                raise ValueError(f"'filters.{key}' is not a valid date.") from None
-            out[key] = v
-        else:
-            raise ValueError(f"Unknown filter {key!r} (use doc, issuer, doc_type, since, until).")
-    return out or None
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
 
 
-def _validate_history(value: Any) -> list | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) > 200:
-        raise ValueError("'history' must be a list of previous turns.")
-    for turn in value:
-        if isinstance(turn, str):
-            continue
-        if isinstance(turn, dict) and isinstance(turn.get("content", ""), (str, type(None))) \
-                and isinstance(turn.get("role", ""), (str, type(None))):
-            continue
-        if isinstance(turn, list) and all(isinstance(x, (str, type(None))) for x in turn):
-            continue
-        raise ValueError("'history' items must be strings, {role, content} objects or [question, answer] pairs.")
-    return value
+Names = Annotated[list[StrictStr] | None, BeforeValidator(_as_list)]
+IsoDate = Annotated[Annotated[StrictStr, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None,
+                    BeforeValidator(_blank_is_none)]
 
 
-def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bool = True):
+class AskFilters(BaseModel):
+    """Restrict the answer to documents, issuers, types and a date range."""
+
+    model_config = ConfigDict(extra="forbid")
+    doc: Names = Field(None, validation_alias=AliasChoices("doc", "doc_id"))
+    issuer: Names = None
+    doc_type: Names = None
+    since: IsoDate = None
+    until: IsoDate = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            date.fromisoformat(value)  # 2024-02-30 is refused here
+        return value
+
+    def as_dict(self) -> dict | None:
+        return {k: v for k, v in self.model_dump().items() if v} or None
+
+
+class HistoryMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: StrictStr | None = None
+    content: StrictStr | None = None
+
+
+Turn = StrictStr | HistoryMessage | list[StrictStr | None]
+
+
+class AskRequest(BaseModel):
+    """`POST /api/ask`: the question, earlier turns for follow-ups, optional filters and an id to echo."""
+
+    question: StrictStr
+    history: list[Turn] | None = Field(None, max_length=MAX_HISTORY_TURNS)
+    filters: AskFilters | None = None
+    id: StrictStr | StrictInt | None = None
+
+    def history_turns(self) -> list | None:
+        if self.history is None:
+            return None
+        return [t.model_dump(exclude_unset=True) if isinstance(t, BaseModel) else t for t in self.history]
+
+
+# What a validation error means, by the field it is in (pydantic's own words are kept for the rest).
+_FIELD_HINTS = {
+    "history": f"'history' must be a list (at most {MAX_HISTORY_TURNS}) of strings, {{role, content}} objects "
+               "or [question, answer] pairs.",
+    "filters": "'filters' must be an object such as {\"doc\": [\"doc-id\"], \"since\": \"2024-01-01\"} "
+               "(keys: doc, issuer, doc_type, since, until; dates as YYYY-MM-DD).",
+    "question": "'question' must be a string.",
+}
+
+
+def validation_message(exc: RequestValidationError) -> tuple[int, str]:
+    """One line for the first problem in a request body, and its status (400: not a JSON object)."""
+    err = exc.errors()[0]
+    loc = [str(x) for x in err.get("loc", ()) if x != "body"]
+    if err.get("type") == "json_invalid" or not loc:
+        return 400, "The body must be a JSON object: {\"question\": \"...\"}."
+    if err.get("type") == "missing" and len(loc) == 1:
+        return 422, f"Missing field '{loc[0]}'."
+    if err.get("type") == "extra_forbidden" and loc[0] == "filters":
+        return 422, f"Unknown filter {loc[-1]!r} (use doc, issuer, doc_type, since, until)."
+    return 422, _FIELD_HINTS.get(loc[0], f"'{'.'.join(loc)}': {err.get('msg', 'invalid value')}.")
+
+
+# ---------------------------------------------------------------------------- the app
+
+def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bool = True) -> FastAPI:
     """The FastAPI app: `/healthz`, `POST /api/ask` and (unless mount_ui=False) the Gradio UI at `/`."""
     state = state or WebState(assistant)
     app = FastAPI(title="Policy document assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.web = state
+    user = api_user(lambda: state.users)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return json_error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, exc: RequestValidationError):
+        return json_error(*validation_message(exc))
 
     @app.get("/healthz")
     def healthz():
@@ -92,56 +147,29 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
             n_docs, n_chunks = state.counts()
         except IndexError_ as exc:
             log.warning("health check: %s", exc)
-            return _json_error(503, f"index unavailable: {exc}")
+            return json_error(503, f"index unavailable: {exc}")
         except Exception as exc:
             log.exception("health check failed")
-            return _json_error(503, f"index unavailable: {exc}")
+            return json_error(503, f"index unavailable: {exc}")
         return {"status": "ok" if n_docs else "empty", "documents": n_docs, "chunks": n_chunks}
 
-    @app.post("/api/ask")
-    async def api_ask(request: Request):
-        if state.users:
-            cred = basic_user(request.headers.get("authorization"))
-            if not cred or not check_password(state.users, *cred):
-                resp = _json_error(401, "Authentication required (HTTP Basic).")
-                resp.headers["WWW-Authenticate"] = 'Basic realm="assistant"'
-                return resp
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _json_error(413, f"Request body over {MAX_BODY_BYTES:,} bytes.")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _json_error(413, f"Request body over {MAX_BODY_BYTES:,} bytes.")
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _json_error(400, "The body must be JSON: {\"question\": \"...\"}.")
-        if not isinstance(payload, dict):
-            return _json_error(400, "The body must be a JSON object: {\"question\": \"...\"}.")
-        if "question" not in payload:
-            return _json_error(422, "Missing field 'question'.")
-        question = payload["question"]
-        if not isinstance(question, str):
-            return _json_error(422, "'question' must be a string.")
-        try:
-            history = _validate_history(payload.get("history"))
-            filters = _validate_filters(payload.get("filters"))
-        except ValueError as exc:
-            return _json_error(422, str(exc))
+    @app.post("/api/ask", dependencies=[Depends(user)])
+    async def api_ask(req: AskRequest):
         if state.indexing and not assistant.has_index():
-            return _json_error(503, "The index is being built; try again in a moment.")
+            return json_error(503, "The index is being built; try again in a moment.")
         try:
             if not await run_in_threadpool(assistant.has_index):
-                return _json_error(503, EMPTY_INDEX)
-            ans = await run_in_threadpool(assistant.ask, question, history, filters)
+                return json_error(503, EMPTY_INDEX)
+            filters = req.filters.as_dict() if req.filters else None
+            ans = await run_in_threadpool(assistant.ask, req.question, req.history_turns(), filters, req.id)
         except QuestionError as exc:
-            return _json_error(422, str(exc))
+            return json_error(422, str(exc))
         except IndexError_ as exc:  # server down, read-only folder, other model: the message says what to do
             log.warning("index unavailable: %s", exc)
-            return _json_error(503, str(exc))
+            return json_error(503, str(exc))
         except Exception:
             log.exception("ask failed")
-            return _json_error(500, "Internal error while answering; see the server log.")
+            return json_error(500, "Internal error while answering; see the server log.")
         return ans.model_dump()
 
     if mount_ui:
@@ -154,4 +182,7 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
         gr.mount_gradio_app(app, blocks, path="/", auth=auth, auth_message="Policy document assistant: please log in.",
                             max_file_size=int(state.settings.max_upload_mb * 1024 * 1024), css=CSS,
                             allowed_paths=[str(state.export_dir)], footer_links=["api"], ssr_mode=False)
+        gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, gr.routes.App))
+        state.upload_dir = Path(gradio_app.uploaded_file_dir)  # where its /gradio_api/upload route writes
+    app.add_middleware(RequestGuard, upload_dir=lambda: state.upload_dir)
     return app

@@ -9,11 +9,13 @@ exporting feedback need role `admin`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import json
+from collections.abc import Callable
 from pathlib import Path
+
+from fastapi import Depends, HTTPException
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from assistant.config import Settings
 
@@ -57,12 +59,17 @@ def check_password(users: dict[str, tuple[str, str]], username: str, password: s
     return bool(entry) and ok
 
 
-def basic_user(header: str | None) -> tuple[str, str] | None:
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        raw = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, sep, pw = raw.partition(":")
-    return (user, pw) if sep else None
+def api_user(users: Callable[[], dict[str, tuple[str, str]]]):
+    """A FastAPI dependency: the HTTP Basic user of a request, or 401 (None when there is no login)."""
+    basic = HTTPBasic(realm="assistant", auto_error=False)
+
+    def user(credentials: HTTPBasicCredentials | None = Depends(basic)) -> str | None:
+        known = users()
+        if not known:
+            return None
+        if credentials is None or not check_password(known, credentials.username, credentials.password):
+            raise HTTPException(401, "Authentication required (HTTP Basic).",
+                                headers={"WWW-Authenticate": 'Basic realm="assistant"'})
+        return credentials.username
+
+    return user

@@ -34,6 +34,7 @@ class WebState:
         self._indexing = 0
         self._lock = threading.Lock()
         self.export_dir = Path(tempfile.mkdtemp(prefix="assistant-web-"))
+        self.upload_dir: Path | None = None  # Gradio's upload folder, once the UI is built
 
     @property
     def indexing(self) -> bool:

@@ -34,3 +34,17 @@ def check_upload(path: str | Path, max_mb: float) -> str | None:
     if size == 0:
         return f"{p.name}: the file is empty."
     return None
+
+
+def from_upload_folder(path: str | Path, upload_dir: str | Path) -> Path | None:
+    """The file behind `path` if it lies inside `upload_dir` once every symlink and `..` is
+    resolved (relative paths count from the working directory, as Gradio reads them); None for
+    anything else: another folder, a link out of the folder, a URL."""
+    text = str(path)
+    if not text or "://" in text or text.startswith(("http:", "https:", "data:", "file:")):
+        return None
+    try:
+        real = Path(text).resolve()
+        return real if real.is_relative_to(Path(upload_dir).resolve()) else None
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+        return None

@@ -7,7 +7,10 @@ every document list, and the refresh after a document change.
 
 # (no `from __future__ import annotations`: gradio reads gr.Request hints at runtime)
 
+from pathlib import Path
+
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from assistant.core import Assistant
 from assistant.serve.render import md_escape
@@ -18,6 +21,8 @@ from assistant.serve.ui.common import doc_choices, docs_or_empty, issuer_choices
 
 def build_ui(assistant: Assistant, state: WebState | None = None) -> gr.Blocks:
     state = state or WebState(assistant)
+    if state.upload_dir is None:  # create_app replaces it with the mounted app's own folder (the same one)
+        state.upload_dir = Path(get_upload_folder())
 
     with gr.Blocks(title="Policy document assistant", fill_width=True) as blocks:
         gr.Markdown("## Policy document assistant\nAnswers quote the indexed documents; every sentence is cited.")

@@ -11,7 +11,7 @@ import gradio as gr
 from assistant.serve.render import md_escape
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import docs_or_empty, user_of
-from assistant.serve.uploads import ALLOWED_SUFFIXES, check_upload, safe_filename
+from assistant.serve.uploads import ALLOWED_SUFFIXES, check_upload, from_upload_folder, safe_filename
 
 DOC_COLUMNS = ["Title", "Issuer", "Date", "Type", "Chunks", "Source", "Doc ID"]
 
@@ -51,8 +51,12 @@ def build(state: WebState) -> SimpleNamespace:
         uploads_dir.mkdir(parents=True, exist_ok=True)
         saved, problems = [], []
         for f in files:
-            src = Path(f if isinstance(f, (str, Path)) else getattr(f, "name", ""))
-            name = safe_filename(getattr(f, "orig_name", None) or src.name)
+            given = f if isinstance(f, (str, Path)) else getattr(f, "name", "")
+            name = safe_filename(getattr(f, "orig_name", None) or Path(given).name)
+            src = from_upload_folder(given, state.upload_dir) if state.upload_dir else None
+            if src is None or not src.is_file():  # checked before anything is read or copied
+                problems.append(f"- ⛔ {md_escape(name)}: not an uploaded file; upload it through this page.")
+                continue
             why = check_upload(src, settings.max_upload_mb) or (
                 None if Path(name).suffix.lower() in ALLOWED_SUFFIXES else f"{name}: unsupported type.")
             if why:
