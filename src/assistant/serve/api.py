@@ -10,6 +10,7 @@ JSON `{"error": "..."}` with a 4xx status (503 while the index is unavailable).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr,
                       StringConstraints, field_validator)
 from starlette.concurrency import run_in_threadpool
@@ -25,15 +27,16 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 
 from assistant.core import Assistant, QuestionError
-from assistant.serve.auth import api_user, check_password
+from assistant.serve.auth import api_user, check_password, request_user
 from assistant.serve.guard import RequestGuard
-from assistant.serve.render import CSS, EMPTY_INDEX
+from assistant.serve.render import CSS, EMPTY_INDEX, public_text
 from assistant.serve.state import WebState
 from assistant.store import IndexError_
 
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_TURNS = 200
+_BASIC = HTTPBasic(realm="assistant", auto_error=False)  # module level: FastAPI resolves the annotation here
 
 
 # ---------------------------------------------------------------------------- the request body
@@ -121,15 +124,25 @@ def validation_message(exc: RequestValidationError) -> tuple[int, str]:
 # ---------------------------------------------------------------------------- the app
 
 def json_error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": public_text(message)}, status_code=status, headers=headers)
 
 
 def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bool = True) -> FastAPI:
     """The FastAPI app: `/healthz`, `POST /api/ask` and (unless mount_ui=False) the Gradio UI at `/`."""
     state = state or WebState(assistant)
-    app = FastAPI(title="Policy document assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(title="Policy document assistant", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.web = state
     user = api_user(lambda: state.users)
+    gradio_app = None
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -172,6 +185,19 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
             return json_error(500, "Internal error while answering; see the server log.")
         return ans.model_dump()
 
+    @app.get("/exports/{token}/{name}")
+    def export(token: str, name: str, request: Request,
+               credentials: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)]):
+        who = request_user(request, credentials, state.users, gradio_app) if state.users else None
+        if state.users and who is None:
+            return json_error(401, "Log in first.", {"WWW-Authenticate": 'Basic realm="assistant"'})
+        path = state.exports.find(token, name, who)
+        if path is None:  # unknown, expired, or someone else's: the same answer for all three
+            return json_error(404, "No such export: exports belong to the user who made them and "
+                                   "last until the server stops.")
+        return FileResponse(path, filename=path.name, media_type="application/octet-stream",
+                            content_disposition_type="attachment")
+
     if mount_ui:
         import gradio as gr
 
@@ -181,7 +207,7 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
         auth = (lambda u, p: check_password(state.users, u, p)) if state.users else None
         gr.mount_gradio_app(app, blocks, path="/", auth=auth, auth_message="Policy document assistant: please log in.",
                             max_file_size=int(state.settings.max_upload_mb * 1024 * 1024), css=CSS,
-                            allowed_paths=[str(state.export_dir)], footer_links=["api"], ssr_mode=False)
+                            footer_links=["api"], ssr_mode=False)
         gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, gr.routes.App))
         state.upload_dir = Path(gradio_app.uploaded_file_dir)  # where its /gradio_api/upload route writes
     app.add_middleware(RequestGuard, upload_dir=lambda: state.upload_dir)

@@ -73,3 +73,17 @@ def api_user(users: Callable[[], dict[str, tuple[str, str]]]):
         return credentials.username
 
     return user
+
+
+def request_user(request, credentials: HTTPBasicCredentials | None, users: dict[str, tuple[str, str]],
+                 gradio_app=None) -> str | None:
+    """Who sends a request to one of our own routes: the user of Gradio's login cookie (read the way
+    Gradio's own routes read it), else valid HTTP Basic credentials; None for nobody we know."""
+    if gradio_app is not None:
+        cid = gradio_app.cookie_id
+        token = request.cookies.get(f"access-token-{cid}") or request.cookies.get(f"access-token-unsecure-{cid}")
+        if token and (name := gradio_app.tokens.get(token)) in users:
+            return name
+    if credentials is not None and check_password(users, credentials.username, credentials.password):
+        return credentials.username
+    return None

@@ -2,7 +2,9 @@
 
 Everything that comes from documents or users and ends up in HTML goes through
 `esc` (html.escape) exactly once; Markdown shown in the chat goes through
-`md_escape`, so a document that contains `<script>` shows it as text.
+`md_escape`, so a document that contains `<script>` shows it as text. Text the
+server writes about itself (errors, ingestion warnings) goes through
+`public_text` first, so no absolute server path reaches the browser.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ CSS = """
   padding-top:6px;margin-top:6px;font-size:.92em}
 .src-refusal{border-left:4px solid #d97706;padding:6px 10px;margin:6px 0;font-weight:600}
 .src-warning{border-left:4px solid #dc2626;padding:6px 10px;margin:6px 0}
+.export-link{display:inline-block;padding:6px 14px;border:1px solid var(--border-color-primary);border-radius:6px;
+  text-decoration:none;font-weight:600}
 """
 
 
@@ -72,10 +76,40 @@ def md_escape(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", esc(value))
 
 
+def download_link(url: str, label: str) -> str:
+    """A link to one of this user's exports (`exports.Exports`), for a gr.HTML component."""
+    return f'<a class="export-link" href="{esc(url)}" download>⬇ {esc(label)}</a>'
+
+
 def safe_md(text: str) -> str:
     """Markdown from our own modules, with any raw HTML from documents neutralised
     (`<` and an already backslashed `\\<` both become the `&lt;` entity)."""
     return re.sub(r"\\?<", "&lt;", text or "")
+
+
+# ---------------------------------------------------------------------------- server paths
+
+# An absolute file-system path (POSIX, or a Windows drive path) that does not sit inside a
+# URL or a word: `/srv/data/chroma` or `C:\data`, not `http://host/x`, `and/or` or `1/2`.
+_ABS_PATH = re.compile(r"(?<![\w/.:~-])(?:/|[A-Za-z]:[\\/])(?:[^\s/\\'\"`<>|]+[/\\])*([^\s/\\'\"`<>|,;)]*)")
+
+
+def public_text(value: Any) -> str:
+    """A message about the server (an error, an ingestion warning) with absolute paths cut to
+    their last part, `…/chroma`: the log keeps the full text for the administrator."""
+    return _ABS_PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…", "" if value is None else str(value))
+
+
+def shown_source(metadata: dict) -> str:
+    """Where a document came from, as users may see it: the path relative to the indexed
+    folder, a URL, or else only the file name (never the server's absolute path)."""
+    rel = str(metadata.get("relpath") or "")
+    if rel:
+        return rel
+    source = str(metadata.get("source") or "")
+    if "://" in source:
+        return source
+    return re.split(r"[\\/]", source or str(metadata.get("path") or ""))[-1]
 
 
 # ---------------------------------------------------------------------------- source cards

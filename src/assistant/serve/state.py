@@ -11,8 +11,8 @@ from pathlib import Path
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.serve.auth import auth_users
-from assistant.serve.render import EMPTY_INDEX, md_escape
-from assistant.serve.uploads import safe_filename
+from assistant.serve.exports import Exports
+from assistant.serve.render import EMPTY_INDEX, md_escape, public_text
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +24,18 @@ class WebState:
         self.assistant = assistant
         self.settings = assistant.settings
         self.users = auth_users(self.settings)
+        self._scratch: tempfile.TemporaryDirectory | None = None
         try:
             self.feedback = FeedbackStore(self.settings.feedback_path)
         except (sqlite3.Error, OSError) as exc:  # read-only or full data folder: keep serving answers
-            fallback = Path(tempfile.mkdtemp(prefix="assistant-feedback-")) / "feedback.sqlite3"
+            self._scratch = tempfile.TemporaryDirectory(prefix="assistant-feedback-")
+            fallback = Path(self._scratch.name) / "feedback.sqlite3"
             log.warning("cannot open the feedback store %s (%s); feedback goes to %s for this run",
                         self.settings.feedback_path, exc, fallback)
             self.feedback = FeedbackStore(fallback)
         self._indexing = 0
         self._lock = threading.Lock()
-        self.export_dir = Path(tempfile.mkdtemp(prefix="assistant-web-"))
+        self.exports = Exports()
         self.upload_dir: Path | None = None  # Gradio's upload folder, once the UI is built
 
     @property
@@ -67,13 +69,13 @@ class WebState:
         try:
             n_docs, n_chunks = self.counts()
         except Exception as exc:  # the index is unreadable: say so instead of failing the page
-            return f"⚠️ The index cannot be read: {md_escape(exc)}"
+            return f"⚠️ The index cannot be read: {md_escape(public_text(exc))}"
         if not n_docs:
             return EMPTY_INDEX
         return f"{n_docs} document{'s' if n_docs != 1 else ''} indexed ({n_chunks} passages)."
 
-    def write_export(self, name: str, content: str) -> str:
-        d = Path(tempfile.mkdtemp(dir=self.export_dir))
-        p = d / safe_filename(name)
-        p.write_text(content, encoding="utf-8")
-        return str(p)
+    def close(self) -> None:
+        """At shutdown: remove the exports (and a stand-in feedback store)."""
+        self.exports.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()

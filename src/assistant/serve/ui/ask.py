@@ -10,8 +10,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.core import QuestionError
-from assistant.serve.render import (answer_body, answer_markdown, answer_plain, md_escape, msg, question_language,
-                                    sources_html, stream_pieces)
+from assistant.serve.render import (answer_body, answer_markdown, answer_plain, md_escape, msg, public_text,
+                                    question_language, sources_html, stream_pieces)
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import docs_or_empty, parse_date
 from assistant.store import IndexError_
@@ -60,7 +60,7 @@ def build(state: WebState) -> SimpleNamespace:
         try:
             indexed = assistant.has_index()
         except IndexError_ as exc:
-            yield ("", *say(f"⚠️ {md_escape(exc)}"))
+            yield ("", *say(f"⚠️ {md_escape(public_text(exc))}"))
             return
         lang = question_language(message)
         if not indexed:
@@ -82,7 +82,7 @@ def build(state: WebState) -> SimpleNamespace:
             return
         except Exception as exc:
             log.exception("ask failed")
-            yield ("", *say(f"⚠️ {msg('failed', lang)}: {md_escape(exc)}"))
+            yield ("", *say(f"⚠️ {msg('failed', lang)}: {md_escape(public_text(exc))}"))
             return
         pieces = stream_pieces(answer_body(ans)) if assistant.settings.llm == "none" else []  # LLM text already streamed
         for i in range(1, len(pieces)):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from assistant.serve.render import md_escape
+from assistant.serve.render import download_link, md_escape, public_text, shown_source
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import docs_or_empty, user_of
 from assistant.serve.uploads import ALLOWED_SUFFIXES, check_upload, from_upload_folder, safe_filename
@@ -21,7 +21,7 @@ def doc_table(docs: dict) -> list[list]:
     for doc_id, d in docs.items():
         m = d.metadata
         rows.append([d.title, m.get("issuer", ""), m.get("date", "") or "", m.get("doc_type", "") or "",
-                     m.get("chunks", ""), m.get("source") or Path(str(m.get("path", ""))).name, doc_id])
+                     m.get("chunks", ""), shown_source(m), doc_id])
     return sorted(rows, key=lambda r: str(r[0]).lower())
 
 
@@ -29,7 +29,7 @@ def report_md(report, prefix: str = "") -> str:
     lines = [f"{prefix}✅ added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
              f"removed {report.removed}; {report.chunks_written} passages written in {report.seconds:.1f} s."]
     for w in report.warnings[:20]:
-        lines.append(f"- ⚠️ {md_escape(Path(w.file).name)}: {md_escape(w.message)}")
+        lines.append(f"- ⚠️ {md_escape(Path(w.file).name)}: {md_escape(public_text(w.message))}")
     return "\n".join(lines)
 
 
@@ -82,7 +82,8 @@ def build(state: WebState) -> SimpleNamespace:
             if p.is_file() and not any(str(p.resolve()).startswith(str(Path(r).resolve()) + "/") for r in roots):
                 extra.append(str(p))
         if not roots and not extra:
-            return f"Nothing to index: {md_escape(settings.corpus_dir)} does not exist and nothing was uploaded."
+            return (f"Nothing to index: {md_escape(public_text(Path(settings.corpus_dir).resolve()))} does not exist "
+                    "and nothing was uploaded.")
         progress(0, desc="Indexing")
         report = state.ingest(roots + extra, prune=True, on_progress=progress_cb(progress))
         return report_md(report)
@@ -108,7 +109,8 @@ def build(state: WebState) -> SimpleNamespace:
     def export_feedback(request: gr.Request):
         if not state.is_admin(user_of(request)):
             raise gr.Error("Only administrators can export feedback.")
-        return gr.update(value=state.write_export("feedback.csv", state.feedback.export_csv()), visible=True)
+        url = state.exports.add(user_of(request), "feedback.csv", state.feedback.export_csv())
+        return gr.update(value=download_link(url, "feedback.csv"), visible=True)
 
     d_table = gr.Dataframe(headers=DOC_COLUMNS, interactive=False, wrap=True, elem_id="docs-table")
     with gr.Group(visible=True) as admin_box:
@@ -122,7 +124,7 @@ def build(state: WebState) -> SimpleNamespace:
             rm_doc = gr.Dropdown([], label="Remove a document", min_width=200)
             rm_btn = gr.Button("Remove", variant="stop")
         fb_export = gr.Button("Export feedback (CSV)", elem_id="feedback-export")
-        fb_file = gr.File(label="Feedback export", visible=False, interactive=False, elem_id="feedback-file")
+        fb_file = gr.HTML(visible=False, elem_id="feedback-file")
     not_admin = gr.Markdown("Only administrators can add or remove documents.", visible=False)
     d_msg = gr.Markdown(elem_id="docs-message")
 

@@ -1,6 +1,6 @@
 """The Targets & deadlines tab: the ledger as a timeline and a table, filtered, downloadable as CSV."""
 
-from __future__ import annotations
+# (no `from __future__ import annotations`: gradio reads gr.Request hints at runtime)
 
 import logging
 from datetime import date
@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from assistant.serve.render import md_escape
+from assistant.serve.render import download_link, md_escape, public_text
 from assistant.serve.state import WebState
+from assistant.serve.ui.common import user_of
 from assistant.targets import filter_targets, period_end, targets_to_csv
 from assistant.timeline import timeline_figure
 
@@ -47,20 +48,20 @@ def build(state: WebState) -> SimpleNamespace:
     """Lay out the tab inside the current gr.Tab and wire its own events; `show` refreshes it."""
     assistant = state.assistant
 
-    def targets_view(issuers_sel, due_before, docs_sel, search):
+    def targets_view(issuers_sel, due_before, docs_sel, search, request: gr.Request):
         try:
             rows = assistant.targets() if assistant.has_index() else []
         except Exception as exc:
             log.exception("targets failed")
-            return (timeline([]), gr.update(value=[], headers=TARGET_COLUMNS), None,
-                    f"⚠️ The targets ledger is not available: {md_escape(exc)}")
+            return (timeline([]), gr.update(value=[], headers=TARGET_COLUMNS), "",
+                    f"⚠️ The targets ledger is not available: {md_escape(public_text(exc))}")
         try:
             rows = ledger_view(rows, issuers_sel, due_before, docs_sel, search)
         except ValueError as exc:
             return gr.update(), gr.update(), gr.update(), f"⚠️ {md_escape(exc)}"
-        path = state.write_export("targets.csv", targets_to_csv(rows))
+        url = state.exports.add(user_of(request), "targets.csv", targets_to_csv(rows))
         note = f"{len(rows)} row{'s' if len(rows) != 1 else ''}."
-        return timeline(rows), target_table(rows), path, note
+        return timeline(rows), target_table(rows), download_link(url, "Download CSV"), note
 
     plot = gr.Plot(label="Timeline", elem_id="timeline")
     with gr.Row():
@@ -71,7 +72,7 @@ def build(state: WebState) -> SimpleNamespace:
         t_search = gr.Textbox(label="Search", min_width=140, elem_id="targets-search")
     with gr.Row():
         t_apply = gr.Button("Apply filters", variant="primary", elem_id="targets-apply")
-        t_csv = gr.DownloadButton("Download CSV", elem_id="targets-csv")
+        t_csv = gr.HTML(elem_id="targets-csv")
     t_note = gr.Markdown(elem_id="targets-note")
     t_table = gr.Dataframe(headers=TARGET_COLUMNS, interactive=False, wrap=True, elem_id="targets-table",
                            max_height=600)
