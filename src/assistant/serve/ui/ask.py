@@ -80,6 +80,10 @@ def build(state: WebState) -> SimpleNamespace:
             chat.pop()
             yield (message, *say(f"⚠️ {md_escape(exc) if lang == 'en' else md_escape(msg('bad_question', lang) + '：' + str(exc))}"))
             return
+        except IndexError_ as exc:  # the store went away mid-question: the message says what to do
+            log.warning("index unavailable: %s", exc)
+            yield ("", *say(f"⚠️ {md_escape(public_text(exc))}"))
+            return
         except Exception as exc:
             log.exception("ask failed")
             yield ("", *say(f"⚠️ {msg('failed', lang)}: {md_escape(public_text(exc))}"))

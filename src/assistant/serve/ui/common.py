@@ -8,6 +8,7 @@ from datetime import date
 import gradio as gr
 
 from assistant.core import Assistant
+from assistant.store import IndexError_
 
 log = logging.getLogger(__name__)
 
@@ -15,9 +16,11 @@ log = logging.getLogger(__name__)
 def docs_or_empty(assistant: Assistant) -> dict:
     try:
         return assistant.documents() if assistant.has_index() else {}
+    except IndexError_ as exc:  # the store is down or unreadable: the status line says so
+        log.warning("cannot list documents: %s", exc)
     except Exception:
         log.exception("cannot list documents")
-        return {}
+    return {}
 
 
 def user_of(request: gr.Request | None) -> str | None:

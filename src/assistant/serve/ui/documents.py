@@ -2,6 +2,7 @@
 
 # (no `from __future__ import annotations`: gradio reads gr.Request hints at runtime)
 
+import logging
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,9 @@ from assistant.serve.render import download_link, md_escape, public_text, shown_
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import docs_or_empty, user_of
 from assistant.serve.uploads import ALLOWED_SUFFIXES, check_upload, from_upload_folder, safe_filename
+from assistant.store import IndexError_
+
+log = logging.getLogger(__name__)
 
 DOC_COLUMNS = ["Title", "Issuer", "Date", "Type", "Chunks", "Source", "Doc ID"]
 
@@ -68,8 +72,14 @@ def build(state: WebState) -> SimpleNamespace:
         msg = "\n".join(problems)
         if saved:
             progress(0, desc="Indexing")
-            report = state.ingest([str(p) for p in saved], prune=False, on_progress=progress_cb(progress))
-            msg = report_md(report, f"Uploaded {', '.join(md_escape(p.name) for p in saved)}. ") + ("\n" + msg if msg else "")
+            names = ", ".join(md_escape(p.name) for p in saved)
+            try:
+                report = state.ingest([str(p) for p in saved], prune=False, on_progress=progress_cb(progress))
+            except IndexError_ as exc:
+                log.warning("upload: %s", exc)
+                return (f"⚠️ {md_escape(public_text(exc))}\n\nKept {names}: they are indexed by the next upload "
+                        "or re-index.\n" + msg), None
+            msg = report_md(report, f"Uploaded {names}. ") + ("\n" + msg if msg else "")
         return msg, None
 
     def reindex(request: gr.Request, progress=gr.Progress()):
@@ -85,8 +95,11 @@ def build(state: WebState) -> SimpleNamespace:
             return (f"Nothing to index: {md_escape(public_text(Path(settings.corpus_dir).resolve()))} does not exist "
                     "and nothing was uploaded.")
         progress(0, desc="Indexing")
-        report = state.ingest(roots + extra, prune=True, on_progress=progress_cb(progress))
-        return report_md(report)
+        try:
+            return report_md(state.ingest(roots + extra, prune=True, on_progress=progress_cb(progress)))
+        except IndexError_ as exc:
+            log.warning("re-index: %s", exc)
+            return f"⚠️ {md_escape(public_text(exc))}"
 
     def remove(doc_id, request: gr.Request):
         if not state.is_admin(user_of(request)):
@@ -97,7 +110,11 @@ def build(state: WebState) -> SimpleNamespace:
         d = docs.get(doc_id)
         if d is None:
             return f"No document with id {md_escape(doc_id)}."
-        n = assistant.remove_document(doc_id)
+        try:
+            n = assistant.remove_document(doc_id)
+        except IndexError_ as exc:
+            log.warning("remove: %s", exc)
+            return f"⚠️ {md_escape(public_text(exc))} Removing {md_escape(d.title)} did not finish: remove it again."
         p = Path(str(d.metadata.get("path", "")))
         try:  # an uploaded copy would come back on the next re-index
             if p.is_file() and p.resolve().parent == uploads_dir.resolve():

@@ -11,6 +11,7 @@ import gradio as gr
 from assistant.serve.render import download_link, md_escape, public_text
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import user_of
+from assistant.store import IndexError_
 from assistant.targets import filter_targets, period_end, targets_to_csv
 from assistant.timeline import timeline_figure
 
@@ -52,7 +53,7 @@ def build(state: WebState) -> SimpleNamespace:
         try:
             rows = assistant.targets() if assistant.has_index() else []
         except Exception as exc:
-            log.exception("targets failed")
+            (log.warning if isinstance(exc, IndexError_) else log.exception)("targets failed: %s", exc)
             return (timeline([]), gr.update(value=[], headers=TARGET_COLUMNS), "",
                     f"⚠️ The targets ledger is not available: {md_escape(public_text(exc))}")
         try:
