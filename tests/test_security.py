@@ -363,7 +363,7 @@ def test_stored_xss_is_escaped_in_every_view(app, alice, bob):
 
 # ---------------------------------------------------------------------------- exports at shutdown
 
-def test_exports_are_removed_at_shutdown(tmp_path):
+def test_exports_and_uploads_are_removed_at_shutdown(tmp_path):
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_CORPUS_DIR": str(tmp_path / "none"),
@@ -374,6 +374,8 @@ def test_exports_are_removed_at_shutdown(tmp_path):
         event, data = admin.call("export_feedback", [])
         href = link_of(data[0]["value"])
         assert admin.http.get(href).status_code == 200
+        uploaded = Path(admin.upload_file("notes.txt", b"Notes for the record.\n")["path"])
+        assert uploaded.is_file() and uploaded.is_relative_to(tmp_path / "gradio")
         folders = list(tmpdir.glob("assistant-exports-*"))
         assert len(folders) == 1 and any(p.is_file() for p in folders[0].rglob("*"))
         admin.http.close()
@@ -381,3 +383,4 @@ def test_exports_are_removed_at_shutdown(tmp_path):
         assert proc.wait(30) in (0, -signal.SIGTERM)  # uvicorn shuts down, then re-raises the signal
     assert "Traceback" not in (tmp_path / "app.log").read_text()
     assert list(tmpdir.glob("assistant-*")) == [], (tmp_path / "app.log").read_text()[-2000:]
+    assert [p for p in (tmp_path / "gradio").rglob("*") if p.is_file()] == []  # Gradio's copies of uploads too

@@ -24,7 +24,9 @@ def build_ui(assistant: Assistant, state: WebState | None = None) -> gr.Blocks:
     if state.upload_dir is None:  # create_app replaces it with the mounted app's own folder (the same one)
         state.upload_dir = Path(get_upload_folder())
 
-    with gr.Blocks(title="Policy document assistant", fill_width=True) as blocks:
+    # delete_cache: Gradio removes its copies of uploaded files after an hour (the upload handler
+    # has copied them into the data folder by then) and all of them at shutdown
+    with gr.Blocks(title="Policy document assistant", fill_width=True, delete_cache=(3600, 3600)) as blocks:
         gr.Markdown("## Policy document assistant\nAnswers quote the indexed documents; every sentence is cited.")
         status = gr.Markdown(state.status_markdown(), elem_id="index-status")
         with gr.Tabs():
