@@ -25,12 +25,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -38,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 from faults import ROOT, ChromaServer, compare, free_port, snapshot  # same folder: run as a script
-from load import QUESTIONS, answer_key, generated_doc, pct, wait_ready
+from load import QUESTIONS, answer_key, generated_doc, pct, start_app, stop_app, wait_ready
 
 import httpx  # noqa: E402
 
@@ -245,14 +241,9 @@ def main() -> int:
     server.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "ASSISTANT_DATA_DIR": str(work / "data"), "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_LLM": "none",
-           "ASSISTANT_CHROMA_URL": server.url, "ASSISTANT_EMBEDDER": "minilm",
-           "ASSISTANT_USERS": f"{ADMIN[0]}:{ADMIN[1]}:admin,{READER[0]}:{READER[1]}", "GRADIO_TEMP_DIR": str(work / "gradio")}
-    env.pop("ASSISTANT_AUTH_FILE", None)
-    log = (work / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--host", "127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
+    proc = start_app(work / "data", corpus, port, work / "app.log", ASSISTANT_CHROMA_URL=server.url,
+                     ASSISTANT_EMBEDDER="minilm", ASSISTANT_USERS=f"{ADMIN[0]}:{ADMIN[1]}:admin,{READER[0]}:{READER[1]}",
+                     GRADIO_TEMP_DIR=str(work / "gradio"))
     api, ui, admin_stats = Stats(), Stats(), Stats()
     downtime: list[tuple[float, float]] = []
     index: dict = {}
@@ -302,16 +293,12 @@ def main() -> int:
         settings = Settings(data_dir=work / "data", chroma_url=server.url, embedder="minilm")
         clean = Settings(data_dir=work / "clean", embedder="minilm")
         Ingestor(clean).run([str(corpus), str(work / "data" / "uploads")])
-        lost, extra, dups, same = compare(snapshot(settings), snapshot(clean))
-        index.update(chunks=snapshot(settings)[2], clean_chunks=snapshot(clean)[2], lost=lost, extra=extra,
-                     duplicates=dups, documents_identical=same, uploads_live=len(admin.live))
+        got, want = snapshot(settings), snapshot(clean)
+        lost, extra, dups, same = compare(got, want)
+        index.update(chunks=got[2], clean_chunks=want[2], lost=lost, extra=extra, duplicates=dups,
+                     documents_identical=same, uploads_live=len(admin.live))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_app(proc)
         server.kill()
     rows = {"API readers": api.row(), "chat readers": ui.row(), "admin": admin_stats.row()}
     print()
