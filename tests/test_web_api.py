@@ -379,3 +379,64 @@ def test_targets_tab_filters_and_orders_the_ledger():
     assert [r["start"] for r in ledger_view(rows, search="PILOT firms")] == [5]
     with pytest.raises(ValueError):
         ledger_view(rows, due_before="soon")
+
+
+# ---------------------------------------------------------------------------- guard, paths, exports
+
+def test_json_depth_ignores_brackets_inside_strings():
+    from assistant.serve.guard import json_depth
+
+    assert json_depth(b'{"a": [1, {"b": "[[[[{{{{"}], "c": "\\"]]]"}') == 3
+    assert json_depth(b"[" * 500 + b"]" * 500) == 500
+    assert json_depth(b'"just a string"') == 0 and json_depth(b"") == 0
+
+
+def test_from_upload_folder_resolves_links_and_dots(tmp_path):
+    from assistant.serve.guard import foreign_files
+    from assistant.serve.uploads import from_upload_folder
+
+    folder = tmp_path / "gradio"
+    (folder / "abc").mkdir(parents=True)
+    inside = folder / "abc" / "plan.md"
+    inside.write_text("x")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("s")
+    (folder / "abc" / "link.md").symlink_to(outside)
+    assert from_upload_folder(inside, folder) == inside.resolve()
+    for bad in (outside, folder / "abc" / "link.md", folder / ".." / "secret.txt", "http://127.0.0.1/x.md",
+                "file:///etc/hostname", "", "/etc/hostname", "bad\0name"):
+        assert from_upload_folder(bad, folder) is None, bad
+    payload = {"data": [[{"path": str(inside)}, {"path": str(outside), "meta": {"_type": "gradio.FileData"}}], "text"]}
+    assert foreign_files(payload, folder) == ["secret.txt"]
+    assert sorted(foreign_files(payload, None)) == ["plan.md", "secret.txt"]  # no upload folder: nothing is accepted
+
+
+def test_public_text_and_shown_source_never_show_server_paths():
+    from assistant.serve.render import public_text, shown_source
+
+    assert public_text("The index at /srv/data/chroma is full.") == "The index at …/chroma is full."
+    assert public_text("Cannot read C:\\data\\plan.pdf now") == "Cannot read …/plan.pdf now"
+    for kept in ("Chroma at http://127.0.0.1:8000/api/v2 is down", "and/or 1/2 of the 2024/25 plan", "data/chroma"):
+        assert public_text(kept) == kept
+    assert shown_source({"relpath": "sub/plan.md", "source": "/srv/corpus/sub/plan.md"}) == "sub/plan.md"
+    assert shown_source({"source": "/srv/corpus/plan.md", "path": "/srv/corpus/plan.md"}) == "plan.md"
+    assert shown_source({"source": "https://example.org/plan.html"}) == "https://example.org/plan.html"
+    assert shown_source({"path": "C:\\corpus\\plan.docx"}) == "plan.docx"
+
+
+def test_exports_belong_to_their_owner_and_are_bounded(tmp_path):
+    from assistant.serve.exports import KEEP_PER_USER, Exports
+
+    ex = Exports()
+    url = ex.add("alice", "../../targets.csv", "a,b\n")
+    _, _, token, name = url.split("/")
+    assert name == "targets.csv" and ex.find(token, name, "alice").read_text() == "a,b\n"
+    assert ex.find(token, name, "bob") is None and ex.find(token, name, None) is None
+    assert ex.find(token, "other.csv", "alice") is None and ex.find("nope", name, "alice") is None
+    urls = [ex.add("bob", f"f{i}.csv", str(i)) for i in range(KEEP_PER_USER + 5)]
+    kept = [u for u in urls if ex.find(u.split("/")[2], u.split("/")[3], "bob")]
+    assert kept == urls[5:] and ex.find(token, name, "alice") is not None  # alice's export is not bob's quota
+    root = ex.root
+    assert len([p for p in root.iterdir()]) == KEEP_PER_USER + 1
+    ex.close()
+    assert not root.exists()
