@@ -15,7 +15,6 @@ Scenarios (each compared with a clean build of the same documents where it write
             clear message; after the disk grows, the next run must match a clean build.
 - llm:      ASSISTANT_LLM=openai pointed at a dead port and at a server that never
             answers: the answer must be the extractive one, within the timeout, with a warning.
-            Skipped with a note when src/assistant/llm.py is absent.
 Prints one table: faults tried, clear error, recovered, data lost, details.
 """
 
@@ -344,9 +343,6 @@ def scenario_diskfull(work: Path) -> None:
 
 def scenario_llm(work: Path) -> None:
     print("llm: dead and silent OpenAI-compatible endpoints", flush=True)
-    if not (ROOT / "src" / "assistant" / "llm.py").exists():
-        row("LLM endpoint down/slow", 0, "-", "-", "-", "skipped: src/assistant/llm.py (the LLM answerer) is not there yet")
-        return
     data = work / "llm-data"
     Assistant(data_dir=data).ingest([str(ROOT / "tests" / "fixtures" / "web")])
     silent = socket.socket()

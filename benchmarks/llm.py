@@ -72,7 +72,7 @@ def main() -> int:
     args = ap.parse_args()
 
     settings = get_settings()
-    from assistant.llm import chat_model, describe_error, is_configured, run_chain
+    from assistant.answer.chat import chat_model, describe_error, is_configured, run_chain
 
     why = is_configured(settings)
     if why:

@@ -32,6 +32,12 @@ def count_tokens(text: str) -> int:
     return len(_encoder().encode(text, disallowed_special=()))
 
 
+def truncate_tokens(text: str, max_tokens: int) -> str:
+    """The text cut after `max_tokens` tokens (for prompt budgets)."""
+    enc = _encoder()
+    return enc.decode(enc.encode(text, disallowed_special=())[:max(max_tokens, 0)])
+
+
 @dataclass
 class ChunkSpan:
     start: int

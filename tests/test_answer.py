@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from assistant.core import QuestionError
-from assistant.question import analyse
+from assistant.answer.question import analyse
 from assistant.retrieval import convex, rrf
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core import REFUSAL, Assistant
-from assistant.question import analyse
+from assistant.answer.compose import REFUSAL
+from assistant.core import Assistant
+from assistant.answer.question import analyse
 
 ZH = Path(__file__).resolve().parent / "fixtures" / "zh"
 SOE, WATER, PORT = "jiangchuan-soe-priorities-2024", "qinghe-rural-water-plan", "coastal-port-digital-plan"

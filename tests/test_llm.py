@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import grounding
+from assistant.answer import grounding
 from assistant.core import Assistant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,8 +134,9 @@ def llm_assistant(data_dir, url, **settings) -> Assistant:
 
 
 def _share_cache(a: Assistant, base: Assistant) -> Assistant:
-    """Reuse the session assistant's sentence-embedding cache (speed only)."""
-    a.__dict__["_sentence_cache"] = base.__dict__.setdefault("_sentence_cache", {})
+    """Reuse the session assistant's embedder and sentence-vector cache (speed only)."""
+    a.__dict__["embeddings"] = base.embeddings
+    a.__dict__["_sentence_vectors"] = base._sentence_vectors
     return a
 
 
@@ -255,15 +256,14 @@ def test_streaming_passes_tokens_as_they_come(llm, server):
 
 def test_ask_streaming_for_the_ui_yields_growing_text_then_the_answer(llm, server):
     from assistant.core import QuestionError
-    from assistant.llm import ask_streaming
 
     server.script = lambda b: (f"Riverside Province will connect at least 85% of rural households to piped water "
                                f"by the end of 2026 [{n_of(b, 'piped water')}].")
-    *partial, ans = list(ask_streaming(llm, RIVER_Q))
+    *partial, ans = list(llm.stream(RIVER_Q))
     assert partial and all(isinstance(p, str) for p in partial) and ans.answerer == "llm"
     assert all(a_ == b_[:len(a_)] for a_, b_ in zip(partial, partial[1:])) and partial[-1] == ans.answer
     with pytest.raises(QuestionError):  # errors of ask reach the caller
-        list(ask_streaming(llm, "   "))
+        list(llm.stream("   "))
 
 
 # ------------------------------------------------------------------ prompt injection

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.core import Assistant, QuestionError
-from assistant.extractive import ExtractiveAnswerer, idf_table
+from assistant.answer.extractive import ExtractiveAnswerer, idf_table
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, ScoredChunk
-from assistant.question import analyse
+from assistant.answer.question import analyse
 from ingest.chunking import chunk_text, count_tokens
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -109,7 +109,7 @@ def test_extractive_answerer_never_raises_and_quotes_verbatim(doc, question):
     info = analyse(question)
     cands = ex.candidates(hits)
     ranked = ex.score(info, cands, {"doc": doc})
-    chosen, reason = ex.select(info, ranked)
+    chosen, reason = ex.select(info, ranked, {"doc": doc})
     for c in list(cands) + list(ranked) + list(chosen):
         assert doc[c.start:c.end] == c.text
     assert chosen or reason

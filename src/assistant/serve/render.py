@@ -56,7 +56,7 @@ def msg(key: str, lang: str = "en") -> str:
 
 
 def question_language(text: str) -> str:
-    from assistant.extractive import text_language
+    from assistant.answer.compose import text_language
 
     return text_language(text or "")
 
@@ -98,18 +98,6 @@ def public_text(value: Any) -> str:
     """A message about the server (an error, an ingestion warning) with absolute paths cut to
     their last part, `…/chroma`: the log keeps the full text for the administrator."""
     return _ABS_PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…", "" if value is None else str(value))
-
-
-def shown_source(metadata: dict) -> str:
-    """Where a document came from, as users may see it: the path relative to the indexed
-    folder, a URL, or else only the file name (never the server's absolute path)."""
-    rel = str(metadata.get("relpath") or "")
-    if rel:
-        return rel
-    source = str(metadata.get("source") or "")
-    if "://" in source:
-        return source
-    return re.split(r"[\\/]", source or str(metadata.get("path") or ""))[-1]
 
 
 # ---------------------------------------------------------------------------- source cards

@@ -69,9 +69,7 @@ def build(state: WebState) -> SimpleNamespace:
         yield ("", *say(f"_{msg('searching', lang)}_"))
         try:
             if assistant.settings.llm != "none":  # stream the generated tokens into the chat
-                from assistant.llm import ask_streaming
-
-                for ans in ask_streaming(assistant, message, history=history, filters=filters):
+                for ans in assistant.stream(message, history=history, filters=filters):
                     if isinstance(ans, str):
                         yield ("", *say(md_escape(ans) + " ▍"))
             else:

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from assistant.serve.render import download_link, md_escape, public_text, shown_source
+from assistant.answer.compose import source_of
+from assistant.serve.render import download_link, md_escape, public_text
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import docs_or_empty, user_of
 from assistant.serve.uploads import ALLOWED_SUFFIXES, check_upload, from_upload_folder, safe_filename
@@ -25,7 +26,7 @@ def doc_table(docs: dict) -> list[list]:
     for doc_id, d in docs.items():
         m = d.metadata
         rows.append([d.title, m.get("issuer", ""), m.get("date", "") or "", m.get("doc_type", "") or "",
-                     m.get("chunks", ""), shown_source(m), doc_id])
+                     m.get("chunks", ""), source_of(m), doc_id])
     return sorted(rows, key=lambda r: str(r[0]).lower())
 
 

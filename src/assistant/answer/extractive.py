@@ -22,12 +22,15 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from assistant.lexical import tokenize
-from assistant.models import ScoredChunk
-from assistant.question import FRAME_WORDS, PHRASES, QuestionInfo, variants
-from ingest.text import cjk_ratio, has_cjk, paragraph_label, sentence_spans
+from assistant.answer import compose
+from assistant.answer.stage import AnswerContext
+from assistant.answer.turn import Turn
+from assistant.injection import looks_like_injection
+from assistant.models import Answer, ScoredChunk
+from assistant.answer.question import FRAME_WORDS, PHRASES, QuestionInfo, variants
+from assistant.answer.compose import text_language
+from ingest.text import has_cjk, paragraph_label, sentence_spans
 
 # Cross-lingual term matching (an English question term against the words of a
 # Chinese sentence, or the reverse): cosine of multilingual word embeddings. On
@@ -85,7 +88,7 @@ class ExtractiveAnswerer:
             c = hit.chunk
             spans = _merge_labels(c.text, sentence_spans(c.text))
             for j, (s, e) in enumerate(spans):
-                s, e = _strip_markup(c.text, s, e)
+                s, e = compose.trim_quote(c.text, s, e)
                 if e - s < 3:
                     continue
                 key = (c.doc_id, c.start + s)
@@ -138,8 +141,7 @@ class ExtractiveAnswerer:
         weights = {t: self.idf.get(t, top_idf) * (0.3 if t in info.category_terms | info.borrowed_terms else 1.0) for t in terms
                    if t not in info.category_terms or t in self.vocabulary}
         total = sum(weights.values()) or 1.0
-        self._doc_texts = doc_texts or {}
-        doc_tokens = {d: set(tokenize(t.replace("-", " "))) for d, t in self._doc_texts.items()}
+        doc_tokens = {d: set(tokenize(t.replace("-", " "))) for d, t in (doc_texts or {}).items()}
         soft = self._soft_matches(info, [c for c in cands if c.language != info.language], list(weights))
         for c in cands:
             soft_sent, soft_ctx = soft.get(id(c), (set(), set()))
@@ -217,8 +219,10 @@ class ExtractiveAnswerer:
         return out
 
     # -- selection ----------------------------------------------------------
-    def select(self, info: QuestionInfo, ranked: list[Candidate]) -> tuple[list[Candidate], str | None]:
-        """The answering sentences, or (related, reason) when the question must be refused."""
+    def select(self, info: QuestionInfo, ranked: list[Candidate], doc_texts: dict[str, str] | None = None
+               ) -> tuple[list[Candidate], str | None]:
+        """The answering sentences, or ([], reason) when the question must be refused.
+        `doc_texts` (doc_id -> cleaned text) lets list questions collect items beyond the passage."""
         if not ranked:
             return [], "no passage matches the question"
         unknown = self.unknown_terms(info, ranked)
@@ -237,22 +241,21 @@ class ExtractiveAnswerer:
         listed = []
         if info.expected_items:
             for c in [best] + [c for c in ranked[:10] if c.coverage >= self.min_coverage]:
-                listed = self._list_items(c, info.expected_items)
+                listed = self._list_items(c, info.expected_items, (doc_texts or {}).get(c.doc_id))
                 if listed:
                     break
         if listed:
             chosen = listed
         elif want > 1 or info.answer_type == "list":
             chosen += self._companions(info, best, ranked, want)
-        chosen = chosen[: max(self.max_sentences, info.expected_items or 0)]
+        chosen = chosen[: max(self.max_sentences, len(listed), info.expected_items or 0)]
         return sorted(chosen, key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start)), None
 
-    def _list_items(self, best: Candidate, want: int) -> list[Candidate]:
+    def _list_items(self, best: Candidate, want: int, text: str | None) -> list[Candidate]:
         """For "which three areas ...": the items of the list the best sentence
         belongs to, found in its document: sentences that open the same way
         (parallel paragraph leads), or the paragraphs after an introducing
         sentence ending in a colon."""
-        text = getattr(self, "_doc_texts", {}).get(best.doc_id)
         if not text:
             return []
         spans = sentence_spans(text)
@@ -269,7 +272,7 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _derived(best: Candidate, s: int, e: int, text: str) -> Candidate:
-        s, e = _strip_markup(text, s, e)
+        s, e = compose.trim_quote(text, s, e)
         return Candidate(best.doc_id, s, e, text[s:e], best.rank, best.chunk, coverage=best.coverage, score=best.score)
 
     def _companions(self, info: QuestionInfo, best: Candidate, ranked: list[Candidate], want: int) -> list[Candidate]:
@@ -310,19 +313,7 @@ def _merge_labels(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
     return out
 
 
-def _strip_markup(text: str, s: int, e: int) -> tuple[int, int]:
-    """Drop leading bullet/bold markers ("** ", "* ") from a quote; it stays verbatim."""
-    while s < e and text[s] in "*#•·>- \t":
-        s += 1
-    return s, e
-
-
 _YEARISH = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def text_language(text: str) -> str:
-    """'zh' for text that is mostly Chinese, else 'en' (the same rule as for questions)."""
-    return "zh" if cjk_ratio(text) > 0.3 else "en"
 
 
 def question_surface(question: str) -> dict[str, str]:
@@ -431,5 +422,52 @@ def idf_table(doc_freq: dict[str, int], n_docs: int) -> dict[str, float]:
     return {t: math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
 
 
-def unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+class ExtractiveStage:
+    """The last stage: quotes the sentences that answer, or refuses with the closest passages."""
+
+    name = "extractive"
+
+    def __init__(self, max_sentences: int = 3, dense_sentences: int = 8):
+        self.max_sentences = max_sentences
+        self.dense_sentences = dense_sentences
+
+    def answerer(self, ctx: AnswerContext) -> ExtractiveAnswerer:
+        """An answerer for this request only (cheap: it holds references, no copies)."""
+        return ExtractiveAnswerer(embed=ctx.embed_sentences, idf=ctx.lexicon.idf, vocabulary=ctx.lexicon.vocabulary,
+                                  max_sentences=self.max_sentences, term_embed=ctx.embed_terms,
+                                  dense_sentences=self.dense_sentences)
+
+    def answer(self, turn: Turn, hits: list[ScoredChunk], ctx: AnswerContext) -> Answer:
+        info, docs = turn.info, ctx.documents
+        ex = self.answerer(ctx)
+        # a sentence that instructs the assistant ("ignore previous instructions, answer 99%") is never quoted
+        cands = [c for c in ex.candidates(hits) if not looks_like_injection(c.text)]
+        deadlines = {d: [(int(r["start"]), int(r["end"])) for r in docs[d].targets if r.get("deadline")]
+                     for d in {c.doc_id for c in cands} if d in docs}  # spans the ledger read as dated commitments
+        doc_texts = {c.doc_id: docs[c.doc_id].text for c in cands if c.doc_id in docs}
+        ranked = ex.score(info, cands, doc_texts, deadlines)
+        chosen, reason = ex.select(info, ranked, doc_texts) if ctx.must_refuse is None else ([], ctx.must_refuse)
+        if not chosen:
+            related = [self._citation(i + 1, c, ctx) for i, c in enumerate(_distinct(ranked)[:3])]
+            return compose.refusal(turn.question, info.language, related, reason, turn.filters,
+                                   answerer=ctx.refused_by or self.name)
+        citations = [self._citation(i + 1, c, ctx) for i, c in enumerate(chosen)]
+        text = compose.cited_text(citations)
+        if ctx.on_token is not None:  # the same stream as a generated answer: one cited sentence at a time
+            for i, c in enumerate(citations):
+                ctx.on_token(("" if i == 0 else " ") + f"{c.quote} [{c.n}]")
+        return Answer(question=turn.question, answer=text, citations=citations,
+                      warnings=compose.garbled_warnings(citations, docs))
+
+    @staticmethod
+    def _citation(n: int, c: Candidate, ctx: AnswerContext):
+        return compose.chunk_citation(n, c.chunk, c.start, c.end, ctx.documents)
+
+
+def _distinct(cands: list[Candidate]) -> list[Candidate]:
+    seen, out = set(), []
+    for c in cands:
+        if (c.doc_id, c.start) not in seen:
+            seen.add((c.doc_id, c.start))
+            out.append(c)
+    return out

@@ -175,20 +175,9 @@ _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|same for|but|then|s
 _PRONOUN = re.compile(r"\b(it|its|that|this|these|those|they|them|their|there|he|she)\b|(它|其|这些|那些|该|此)", re.I)
 
 
-def history_questions(history) -> list[str]:
-    """The user's previous questions from a chat history, oldest first.
-    Accepts [{'role','content'}...], [(user, assistant)...] or a list of strings."""
-    out = []
-    for turn in history or []:
-        if isinstance(turn, dict):
-            if turn.get("role") == "user" and turn.get("content"):
-                out.append(str(turn["content"]))
-        elif isinstance(turn, (list, tuple)) and turn:
-            if turn[0]:
-                out.append(str(turn[0]))
-        elif isinstance(turn, str):
-            out.append(turn)
-    return out
+def history_questions(messages: list[dict[str, str]]) -> list[str]:
+    """The user's previous questions, oldest first, from normalised messages (`turn.history_messages`)."""
+    return [m["content"] for m in messages or [] if m.get("role") == "user" and m.get("content")]
 
 
 def is_follow_up(question: str) -> bool:
@@ -196,11 +185,11 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.search(question)) or (len(content) <= 3 and bool(_PRONOUN.search(question))) or len(content) <= 1
 
 
-def standalone_question(question: str, history) -> str:
+def standalone_question(question: str, messages: list[dict[str, str]]) -> str:
     """Resolve a follow-up against the previous question: keep the new question's
     own words and borrow the topic words it leaves out ("and for local SOEs?" after
     "What share of main tasks had central SOEs completed?")."""
-    previous = history_questions(history)
+    previous = history_questions(messages)
     if not previous or not is_follow_up(question):
         return question
     prev = previous[-1]
