@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from assistant.core import Assistant
-    from assistant.web import create_app
+    from assistant.serve import create_app
 
     from assistant.store import IndexError_
 

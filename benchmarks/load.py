@@ -67,14 +67,24 @@ def pct(values: list[float], q: float) -> float:
     return v[min(len(v) - 1, max(0, int(round(q / 100 * (len(v) - 1)))))]
 
 
-def start_app(data: Path, corpus: Path, port: int, log_path: Path) -> subprocess.Popen:
+def start_app(data: Path, corpus: Path, port: int, log_path: Path, **extra_env: str) -> subprocess.Popen:
+    """`python app.py` on 127.0.0.1:`port`, no login and the embedded store unless `extra_env` says otherwise."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "ASSISTANT_DATA_DIR": str(data),
            "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_USERS": "", "ASSISTANT_LLM": "none"}
     env.pop("ASSISTANT_AUTH_FILE", None)
     env.pop("ASSISTANT_CHROMA_URL", None)
-    log = log_path.open("w")
-    return subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--host", "127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
+    env.update(extra_env)
+    with log_path.open("w") as log:  # the child keeps its own handle
+        return subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--host", "127.0.0.1"],
+                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 600) -> float:
@@ -238,11 +248,7 @@ def main() -> int:
                 res["ingest"]["chunks_after"] = c.get("/healthz").json().get("chunks")
             results["ask + ingest"] = res
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
     print()
     print(f"{'phase':<14} {'users':>5} {'seconds':>7} {'requests':>8} {'errors':>6} {'req/s':>6} {'p50 ms':>7} "
           f"{'p95 ms':>7} {'max ms':>7} {'changed':>7}")

@@ -10,17 +10,14 @@ Needs /usr/bin/chromium (apt-get install chromium); never `playwright install`.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import playwright.sync_api as sync_api
 import pytest
-from serving import free_port
+from serving import app_process
 
 pytestmark = pytest.mark.browser
 
@@ -46,37 +43,12 @@ def app_url(tmp_path_factory):
     corpus.mkdir()
     for f in FIXTURES.iterdir():
         shutil.copy(f, corpus / f.name)
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp / "data"), "ASSISTANT_CORPUS_DIR": str(corpus),
-           "ASSISTANT_USERS": f"{ADMIN[0]}:{ADMIN[1]}:admin,{READER[0]}:{READER[1]}", "HF_HUB_OFFLINE": "1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    env.pop("ASSISTANT_AUTH_FILE", None)
-    log = (tmp / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--host", "127.0.0.1"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app exited with {proc.returncode}:\n{(tmp / 'app.log').read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).json().get("status") == "ok":
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"app did not become healthy:\n{(tmp / 'app.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-        assert f"http://127.0.0.1:{port}/" in (tmp / "app.log").read_text()  # the URL is printed
+    env = {"ASSISTANT_DATA_DIR": str(tmp / "data"), "ASSISTANT_CORPUS_DIR": str(corpus),
+           "ASSISTANT_USERS": f"{ADMIN[0]}:{ADMIN[1]}:admin,{READER[0]}:{READER[1]}", "ASSISTANT_AUTH_FILE": None}
+    with app_process(env, tmp / "app.log") as (url, _):
+        assert httpx.get(f"{url}/healthz").json()["status"] == "ok"
+        assert f"{url}/" in (tmp / "app.log").read_text()  # the URL is printed
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,7 @@ def test_refusal_in_the_question_language(zh, question, lang, missing):
 
 
 def test_web_texts_follow_the_question_language(zh):
-    from assistant.web import answer_markdown, answer_plain, sources_html
+    from assistant.serve.render import answer_markdown, answer_plain, sources_html
 
     refused = zh.ask("企业员工持股的比例是多少？")
     md = answer_markdown(refused)

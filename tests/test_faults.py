@@ -19,7 +19,7 @@ import pytest
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.store import IndexError_, IndexStore
-from assistant.web import create_app
+from assistant.serve import create_app
 from ingest.pipeline import Ingestor
 from serving import free_port, serve
 

@@ -1,6 +1,6 @@
 """Hostile and bad input: odd questions (through `Assistant.ask` and `POST /api/ask`),
-prompt-injection text, huge files and symlinks in the corpus, path traversal in
-uploaded names, and the admin role on upload / remove (through Gradio's HTTP API)."""
+prompt-injection text, huge files and symlinks in the corpus. Uploads, roles, path
+traversal and request bodies over HTTP: tests/test_security.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from assistant.core import Assistant, QuestionError
 from assistant.injection import looks_like_injection
-from assistant.web import create_app
+from assistant.serve import create_app
 from serving import serve
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -210,55 +210,3 @@ def test_injection_detector():
                  "The system: a unified national market with 35% of income from emerging industries.",
                  (FIXTURES / "provincial-reform-plan.md").read_text()):
         assert not looks_like_injection(text), text
-
-
-# ---------------------------------------------------------------------------- uploads over HTTP (Gradio API)
-
-def _call(client: httpx.Client, name: str, data: list, session: str = "hostile-test", allow_error: bool = False) -> str:
-    r = client.post(f"/gradio_api/call/{name}", json={"data": data, "session_hash": session})
-    assert r.status_code == 200, r.text[:300]
-    stream = client.get(f"/gradio_api/call/{name}/{r.json()['event_id']}").text
-    assert ("event: complete" in stream) != allow_error or "event: error" in stream, stream[:500]
-    return stream
-
-
-def _upload(client: httpx.Client, name: str, content: bytes) -> dict:
-    r = client.post("/gradio_api/upload", files={"files": (name, content)})
-    assert r.status_code == 200, r.text[:300]
-    return {"path": r.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
-
-
-def test_upload_and_remove_need_admin_and_names_are_neutralised(tmp_path):
-    data = tmp_path / "data"
-    a = Assistant(data_dir=data, corpus_dir=tmp_path / "none", users="alice:pw1:admin,bob:pw2", auth_file=None)
-    a.ingest([str(FIXTURES)])
-    evil = b"Escape plan. The city will plant 777 trees by 2031.\n"
-    with serve(create_app(a)) as anon:
-        assert anon.post("/gradio_api/upload", files={"files": ("x.txt", evil)}).status_code == 401
-        assert anon.post("/api/ask", json={"question": QUESTION}).status_code == 401
-    with serve(create_app(a)) as http:
-        assert http.post("/login", data={"username": "bob", "password": "pw2"}).json()["success"]
-        f = _upload(http, "../../bob.txt", evil)
-        assert "Only administrators can upload" in _call(http, "upload", [[f]])
-        _call(http, "refresh", [])  # fills this session's document dropdown, as the page load does
-        assert "Only administrators can remove" in _call(http, "remove", ["harbour-notice"])
-        assert not (data / "uploads").exists() and "harbour-notice" in a.documents()
-
-    with serve(create_app(a)) as http:
-        assert http.post("/login", data={"username": "alice", "password": "pw1"}).json()["success"]
-        for name in ("../../escape.txt", "..\\..\\win-escape.txt", "/etc/cron.d/abs.txt", ".hidden.txt"):
-            out = _call(http, "upload", [[_upload(http, name, evil)]])
-            assert "added 1" in out or "unchanged 1" in out or "updated 1" in out, out[:400]
-        files = sorted(p.name for p in (data / "uploads").iterdir())
-        assert files == ["abs.txt", "escape.txt", "hidden.txt", "win-escape.txt"]
-        for p in (tmp_path / "escape.txt", data / "escape.txt", tmp_path.parent / "escape.txt", Path("/etc/cron.d/abs.txt")):
-            assert not p.exists(), p
-        assert all(p.resolve().parent == (data / "uploads").resolve() for p in (data / "uploads").iterdir())
-        a.retriever.refresh()
-        assert "777 trees" in a.ask("How many trees will the city plant by 2031?").answer
-        bad = _call(http, "upload", [[_upload(http, "run.sh", b"rm -rf /")]], allow_error=True)
-        assert "unsupported" in bad or "Invalid file type" in bad
-        assert not (data / "uploads" / "run.sh").exists()
-        _call(http, "refresh", [])
-        assert "Removed" in _call(http, "remove", ["harbour-notice"])
-    assert "harbour-notice" not in a.documents()

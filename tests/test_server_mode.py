@@ -24,7 +24,7 @@ import uvicorn
 
 from assistant.core import Assistant
 from assistant.store import StoreUnavailable
-from assistant.web import create_app
+from assistant.serve import create_app
 from serving import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"

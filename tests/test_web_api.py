@@ -19,23 +19,13 @@ from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
-from assistant.web import (
-    WebState,
-    answer_markdown,
-    answer_plain,
-    auth_users,
-    check_password,
-    check_upload,
-    create_app,
-    esc,
-    filter_target_rows,
-    highlight,
-    md_escape,
-    safe_filename,
-    source_card,
-    sources_html,
-    stream_pieces,
-)
+from assistant.serve import create_app
+from assistant.serve.auth import auth_users, check_password
+from assistant.serve.render import (answer_markdown, answer_plain, esc, highlight, md_escape, source_card, sources_html,
+                                    stream_pieces)
+from assistant.serve.state import WebState
+from assistant.serve.ui.targets import ledger_view
+from assistant.serve.uploads import check_upload, safe_filename
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 QUESTION = "What share of pilot firms should adopt a modern board of directors by the end of 2025?"
@@ -372,7 +362,7 @@ def test_feedback_store(tmp_path):
     assert parsed[1][2] == "A, with \"quotes\"\nand lines" and parsed[2][5] == "wrong year"
 
 
-def test_filter_target_rows():
+def test_targets_tab_filters_and_orders_the_ledger():
     rows = [
         {"statement": "At least 60% of pilot firms by the end of 2025.", "deadline_norm": "2025", "issuer": "Province",
          "doc_id": "a", "title": "Plan", "start": 5, "end": 50, "kind": "target"},
@@ -381,11 +371,68 @@ def test_filter_target_rows():
         {"statement": "Throughput rose 5%.", "deadline_norm": None, "issuer": "Harbour", "doc_id": "b",
          "title": "Notice", "start": 30, "end": 40, "kind": "reported"},
     ]
-    assert [r["doc_id"] for r in filter_target_rows(rows)] == ["b", "a", "b"]  # by due date, undated last
-    assert [r["start"] for r in filter_target_rows(rows, issuer=["harbour"])] == [1, 30]
-    assert [r["start"] for r in filter_target_rows(rows, due_before="2025-06-30")] == [1]
-    assert [r["start"] for r in filter_target_rows(rows, due_before="2025-12-31")] == [1, 5]
-    assert [r["start"] for r in filter_target_rows(rows, doc=["a"])] == [5]
-    assert [r["start"] for r in filter_target_rows(rows, search="PILOT firms")] == [5]
+    assert [r["doc_id"] for r in ledger_view(rows)] == ["b", "a", "b"]  # by due date, undated last
+    assert [r["start"] for r in ledger_view(rows, issuer=["harbour"])] == [1, 30]
+    assert [r["start"] for r in ledger_view(rows, due_before="2025-06-30")] == [1]
+    assert [r["start"] for r in ledger_view(rows, due_before="2025-12-31")] == [1, 5]
+    assert [r["start"] for r in ledger_view(rows, doc=["a"])] == [5]
+    assert [r["start"] for r in ledger_view(rows, search="PILOT firms")] == [5]
     with pytest.raises(ValueError):
-        filter_target_rows(rows, due_before="soon")
+        ledger_view(rows, due_before="soon")
+
+
+# ---------------------------------------------------------------------------- guard, paths, exports
+
+def test_json_depth_ignores_brackets_inside_strings():
+    from assistant.serve.guard import json_depth
+
+    assert json_depth(b'{"a": [1, {"b": "[[[[{{{{"}], "c": "\\"]]]"}') == 3
+    assert json_depth(b"[" * 500 + b"]" * 500) == 500
+    assert json_depth(b'"just a string"') == 0 and json_depth(b"") == 0
+
+
+def test_from_upload_folder_resolves_links_and_dots(tmp_path):
+    from assistant.serve.guard import foreign_files
+    from assistant.serve.uploads import from_upload_folder
+
+    folder = tmp_path / "gradio"
+    (folder / "abc").mkdir(parents=True)
+    inside = folder / "abc" / "plan.md"
+    inside.write_text("x")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("s")
+    (folder / "abc" / "link.md").symlink_to(outside)
+    assert from_upload_folder(inside, folder) == inside.resolve()
+    for bad in (outside, folder / "abc" / "link.md", folder / ".." / "secret.txt", "http://127.0.0.1/x.md",
+                "file:///etc/hostname", "", "/etc/hostname", "bad\0name"):
+        assert from_upload_folder(bad, folder) is None, bad
+    payload = {"data": [[{"path": str(inside)}, {"path": str(outside), "meta": {"_type": "gradio.FileData"}}], "text"]}
+    assert foreign_files(payload, folder) == ["secret.txt"]
+    assert sorted(foreign_files(payload, None)) == ["plan.md", "secret.txt"]  # no upload folder: nothing is accepted
+
+
+def test_public_text_cuts_server_paths():
+    from assistant.serve.render import public_text
+
+    assert public_text("The index at /srv/data/chroma is full.") == "The index at …/chroma is full."
+    assert public_text("Cannot read C:\\data\\plan.pdf now") == "Cannot read …/plan.pdf now"
+    for kept in ("Chroma at http://127.0.0.1:8000/api/v2 is down", "and/or 1/2 of the 2024/25 plan", "data/chroma"):
+        assert public_text(kept) == kept
+
+
+def test_exports_belong_to_their_owner_and_are_bounded(tmp_path):
+    from assistant.serve.exports import KEEP_PER_USER, Exports
+
+    ex = Exports()
+    url = ex.add("alice", "../../targets.csv", "a,b\n")
+    _, _, token, name = url.split("/")
+    assert name == "targets.csv" and ex.find(token, name, "alice").read_text() == "a,b\n"
+    assert ex.find(token, name, "bob") is None and ex.find(token, name, None) is None
+    assert ex.find(token, "other.csv", "alice") is None and ex.find("nope", name, "alice") is None
+    urls = [ex.add("bob", f"f{i}.csv", str(i)) for i in range(KEEP_PER_USER + 5)]
+    kept = [u for u in urls if ex.find(u.split("/")[2], u.split("/")[3], "bob")]
+    assert kept == urls[5:] and ex.find(token, name, "alice") is not None  # alice's export is not bob's quota
+    root = ex.root
+    assert len([p for p in root.iterdir()]) == KEEP_PER_USER + 1
+    ex.close()
+    assert not root.exists()
