@@ -98,10 +98,8 @@ def docs(data_dir: DataDir = None, json_out: Annotated[bool, typer.Option("--jso
 
 
 def _documents(a, doc: list[str] | None) -> list:
-    """The indexed documents, or those named by --doc; an unknown id is an error that says where to look.
-    Read from the store, not `Assistant.documents()`: that one builds the retriever (and with it the
-    embedding model) to read a freshness token, which a one-shot command without a question never needs."""
-    documents = {d.doc_id: d for d in _guard(lambda: a.store.documents())}
+    """The indexed documents, or those named by --doc; an unknown id is an error that says where to look."""
+    documents = _guard(a.documents)
     unknown = [d for d in doc or [] if d not in documents]
     if unknown:
         _fail(f"No indexed document with id {', '.join(map(repr, unknown))}; `assistant docs` lists them.")
