@@ -123,11 +123,12 @@ def test_brief_escapes_markdown_from_documents(docs):
     assert "## A\\_b \\*c\\*" in brief and "<script>" not in brief
 
 
-def test_documents_as_dicts_give_the_same_brief(docs):
-    doc = docs["zh-work-report-2030"]
-    as_dict = {"doc_id": doc.doc_id, "text": doc.text, "metadata": doc.metadata, "targets": doc.targets,
-               "warnings": doc.warnings}
-    assert brief_markdown([as_dict]) == brief_markdown([doc])
+@pytest.mark.parametrize("doc_id", ["zh-work-report-2030", "budget-speech-2031"])
+def test_documents_as_dicts_give_the_same_brief_and_quiz(docs, doc_id):
+    doc = docs[doc_id]
+    as_dict = {"doc_id": doc.doc_id, "text": doc.text, "metadata": doc.metadata, "targets": doc.targets}
+    assert brief_markdown([as_dict]) == brief_markdown([doc])  # warnings found again: the same flags
+    assert build_quiz([as_dict], n=20) == build_quiz([doc], n=20)
 
 
 # --------------------------------------------------------------------------- quiz

@@ -70,13 +70,17 @@ class QuizItem(BaseModel):
 
 
 def _document(doc: StoredDocument | dict) -> StoredDocument:
-    """Documents as the store gives them; a dict of the same fields (what web.py still builds) is converted."""
+    """Documents as the store gives them. A dict of the same fields (what web.py still builds) is
+    converted; without its `warnings` they are found again as ingestion finds them, so a garbled
+    figure is flagged whichever way the document came."""
     if not isinstance(doc, dict):
         return doc
     from assistant.store import StoredDocument
+    from ingest.quality import garbled_figures
 
+    warnings = doc["warnings"] if "warnings" in doc else garbled_figures(doc["text"])
     return StoredDocument(doc_id=doc["doc_id"], text=doc["text"], metadata=doc.get("metadata") or {},
-                          targets=list(doc.get("targets") or []), warnings=list(doc.get("warnings") or []))
+                          targets=list(doc.get("targets") or []), warnings=list(warnings))
 
 
 # --------------------------------------------------------------------------- reading a document's layout
