@@ -331,3 +331,8 @@ def test_garbled_mark_is_outlined_and_says_so(seed_rows):
     [trace] = fig.data
     assert list(trace.marker.line.width) == [2.5, 0.5]
     assert "⚠ share of 140% is over 100%" in trace.text[0] and "⚠" not in trace.text[1]
+
+
+def test_timeline_reads_stored_dicts_as_rows(seed_rows):
+    stored = timeline_figure([r.model_dump() for r in seed_rows])
+    assert [list(t.x) for t in stored.data] == [list(t.x) for t in timeline_figure(seed_rows).data]

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
-from assistant.ledger import Target, period_end
+from assistant.ledger import Target, as_target, period_end
 from ingest.text import has_cjk
 
 _SYMBOLS = {"target": ("circle", "o"), "deadline": ("diamond", "D")}
@@ -41,10 +41,11 @@ class Mark:
     row: Target
 
 
-def _split(rows: Iterable[Target]) -> tuple[list[tuple[date, Target]], list[Target]]:
-    """(rows with a resolved deadline and its last day, rows whose deadline is unresolved)."""
+def _split(rows: Iterable[Target | dict]) -> tuple[list[tuple[date, Target]], list[Target]]:
+    """(rows with a resolved deadline and its last day, rows whose deadline is unresolved). Rows
+    come as models; the stored dicts that serve/ui/targets.py still passes are read as models here."""
     dated, unresolved = [], []
-    for row in rows:
+    for row in map(as_target, rows):
         if row.kind not in _SYMBOLS:
             continue
         due = period_end(row.deadline_norm)
@@ -117,7 +118,7 @@ def _issuer(row: Target) -> str:
     return row.issuer or "(no issuer)"
 
 
-def timeline_figure(rows: Iterable[Target]):
+def timeline_figure(rows: Iterable[Target | dict]):
     """A plotly figure: one mark per target or deadline with a resolved deadline, one lane per
     document, coloured by issuer; stacked where marks would overlap."""
     import plotly.graph_objects as go
@@ -157,7 +158,7 @@ def _cjk_font() -> str | None:
     return next((name for name in _CJK_FONTS if name in installed), None)
 
 
-def _draw_png(rows: Iterable[Target], path: Path, cjk_font: str | None) -> None:
+def _draw_png(rows: Iterable[Target | dict], path: Path, cjk_font: str | None) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure as MplFigure
@@ -205,7 +206,7 @@ def _draw_png(rows: Iterable[Target], path: Path, cjk_font: str | None) -> None:
     fig.savefig(path, dpi=120)
 
 
-def save_timeline(rows: Iterable[Target], path: str | Path) -> Path:
+def save_timeline(rows: Iterable[Target | dict], path: str | Path) -> Path:
     """Write the timeline as self-contained .html (plotly.js embedded) or as .png (matplotlib)."""
     path = Path(path)
     rows = list(rows)
