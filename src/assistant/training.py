@@ -25,7 +25,7 @@ from assistant.ledger import Target, document_rows
 from assistant.ledger import patterns as P
 from assistant.ledger.extract import Reference, find_deadlines, is_elapsed, reference_for
 from assistant.ledger.row import overlapping
-from ingest.text import has_cjk, is_heading_line, paragraph_spans, sentence_spans
+from ingest.text import cjk_ratio, ends_sentence, has_cjk, paragraph_spans, sentence_spans
 
 if TYPE_CHECKING:
     from assistant.store import StoredDocument
@@ -126,7 +126,19 @@ def _starts_clean(text: str, start: int) -> bool:
     before = window[:_PAGE_TAIL.search(window).start()]
     if not before.strip():
         return True
-    return before[-1] in _STOPS or is_heading_line(before.rsplit("\n", 1)[-1])
+    return before[-1] in _STOPS or _is_heading_line(before.rsplit("\n", 1)[-1])
+
+
+def _is_heading_line(line: str) -> bool:
+    """A heading on its own line: short, no final stop, opening with a capital, a digit, a CJK
+    character or Markdown's #."""
+    s = line.strip()
+    if not s or ends_sentence(s) or s.endswith((",", "，", "、", "-", "*", "•")):
+        return False
+    if s.startswith("#"):
+        return True
+    short = len(s) <= 40 if cjk_ratio(s) > 0.5 else len(s) <= 80 and len(s.split()) <= 12
+    return short and (s[0].isupper() or s[0].isdigit() or has_cjk(s[0]) or s[0] in "（(")
 
 
 def _is_sub_heading(line: str) -> bool:
@@ -150,6 +162,22 @@ class _Layout(list):
         return self[i] if i >= 0 and pos < self[i].end else None
 
 
+def _units(text: str) -> list[tuple[int, int]]:
+    """Paragraphs, with a block of short lines (a list, headings in a row) split into its lines:
+    there each line is a heading or an item of its own."""
+    out = []
+    for start, end in paragraph_spans(text):
+        lines = [m.span() for m in re.finditer(r"[^\n]+", text[start:end])]
+        if len(lines) > 1 and all(_is_heading_line(text[start + a:start + b]) or
+                                  (P.LIST_MARKER.match(text[start + a:start + b]) and _words(text[start + a:start + b]) <= 20)
+                                  for a, b in lines):
+            out += [(start + a + (len(text[start + a:start + b]) - len(text[start + a:start + b].lstrip())), start + b)
+                    for a, b in lines]
+        else:
+            out.append((start, end))
+    return out
+
+
 def _layout(text: str) -> _Layout:
     """The document's sentences with the section each sits in. Headings with numbering or priority
     words ("Priority 2: ...", "二、重点任务") open a section; a plain heading inside a priority section
@@ -157,11 +185,11 @@ def _layout(text: str) -> _Layout:
     ("2029年工作回顾") lasts until a numbered heading or one that looks ahead."""
     out: list[_Sentence] = []
     section, sub, review = "", "", False
-    paragraphs = paragraph_spans(text)
+    paragraphs = _units(text)
     for i, (p_start, p_end) in enumerate(paragraphs):
         paragraph = text[p_start:p_end]
         sentences = sentence_spans(text, p_start, p_end)
-        if is_heading_line(paragraph) and len(sentences) == 1:
+        if _is_heading_line(paragraph) and len(sentences) == 1:
             line = text[_unmarked(text, p_start, p_end):p_end].strip(" *#")
             looks_back = bool(P.REVIEW_HEADING.search(line))
             if _TOP_HEADING.match(paragraph) or looks_back or P.PRIORITY_WORDS.search(line):

@@ -483,9 +483,11 @@ def _responsible(text: str, sentence: tuple[int, int], segs: list[Segment], seg:
 # --------------------------------------------------------------------------- rows
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop leading markup and whitespace so a statement starts at its first word."""
+    """Drop leading markup, item numbers ("12. ", "（三）") and whitespace so a statement starts at its first word."""
     while start < end and text[start] in " \t\r\n*#•-":
         start += 1
+    if (m := P.LIST_MARKER.match(text, start, end)) and m.end() < end:
+        start = m.end()
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
