@@ -200,6 +200,7 @@ BODY_EN = re.compile(rf"(?:{BODY_MOD}\s+){{0,4}}{BODY}(?:\s+(?:and|or)\s+(?:{BOD
 BODY_ZH = re.compile(r"[\u4e00-\u9fff]{0,10}(?:国资委|委员会|人民政府|政府|国务院|办公室|领导小组|部门|部|局|厅|委|办|企业|集团|公司|各地|地方)")
 SET_BY = re.compile(rf"\b(?:set|issued|announced|led|organi[sz]ed|coordinated|assigned|adopted)\s+by\s+((?:the\s+)?{BODY_EN.pattern})")
 LED_BY_ZH = re.compile(r"由([\u4e00-\u9fff]{1,14}?)(?:牵头|负责|组织)")
+
 # --------------------------------------------------------------------------- document structure (training material)
 
 # Chinese policy tasks open with a bare verb ("加快建设…", "（一）着力扩大…"), as English ones do (IMPERATIVE_VERBS).
