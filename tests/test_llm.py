@@ -339,19 +339,18 @@ def test_rate_limited_endpoint_falls_back(llm, server):
     assert len(server.requests) == 1  # no retries piling up
 
 
-def test_missing_llama_cpp_says_how_to_install(assistant):
-    try:  # llama-cpp-python is an optional extra, not installed by `make test`
-        import llama_cpp  # noqa: F401
-        installed = True
-    except ImportError:
-        installed = False
+def test_llamacpp_without_its_runtime_or_model_says_what_to_do(assistant, monkeypatch, tmp_path):
     a = _share_cache(Assistant(data_dir=assistant.settings.data_dir, llm="llamacpp"), assistant)
-    ans = a.ask(RIVER_Q)
+    ans = a.ask(RIVER_Q)  # no model file named
     assert ans.answerer == "extractive" and "at least 85%" in ans.answer
-    if installed:
-        assert "ASSISTANT_LLM_MODEL_PATH" in ans.warnings[0]
-    else:
-        assert "pip install '.[local-llm]'" in ans.warnings[0]
+    assert "ASSISTANT_LLM_MODEL_PATH=/path/to/model.gguf" in ans.warnings[0] and "nothing is downloaded" in ans.warnings[0]
+    missing = tmp_path / "nowhere.gguf"
+    a = _share_cache(Assistant(data_dir=assistant.settings.data_dir, llm="llamacpp", llm_model_path=missing), assistant)
+    assert f"The GGUF model file {missing} does not exist" in a.ask(RIVER_Q).warnings[0]
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # the local-llm extra not installed
+    a = _share_cache(Assistant(data_dir=assistant.settings.data_dir, llm="llamacpp", llm_model_path=missing), assistant)
+    ans = a.ask(RIVER_Q)
+    assert ans.answerer == "extractive" and "pip install '.[local-llm]'" in ans.warnings[0] and "nothing to compile" in ans.warnings[0]
 
 
 def test_without_an_llm_nothing_changes(assistant):
