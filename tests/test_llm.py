@@ -244,6 +244,27 @@ def test_follow_up_is_condensed_by_the_llm(llm, server):
     assert ans.answerer == "llm" and ans.grounding.ok and "second quarter" in ans.answer
 
 
+@pytest.mark.parametrize("rewrite", [
+    "The bureau will finish the survey of all reservoirs by 2027 [1].",   # an answer, citing
+    "The bureau will finish the survey of all reservoirs in 2029.",       # an answer, with a figure of its own
+    "The bureau plans to finish the survey of all reservoirs.",           # not a question
+])
+def test_a_follow_up_rewrite_that_answers_is_not_used(llm, server, rewrite):
+    """Small models often answer the follow-up instead of rewriting it; that 'question'
+    would be retrieved on and shown. The rule-based standalone form is used instead."""
+    def script(body):
+        if is_condense(body):
+            return rewrite
+        return f"The bureau plans to finish the survey of all reservoirs in the second quarter of this year [{n_of(body, 'reservoirs')}]."
+
+    server.script = script
+    ans = llm.ask("And the reservoirs?", history=[{"role": "user", "content": RAIL_Q},
+                                                   {"role": "assistant", "content": "Not less than 30% by 2027 [1]."}])
+    assert ans.standalone_question != rewrite
+    assert rewrite not in server.requests[-1]["messages"][-1]["content"]
+    assert ans.answerer == "llm" and "second quarter" in ans.answer
+
+
 def test_streaming_passes_tokens_as_they_come(llm, server):
     server.script = lambda b: (f"Riverside Province will connect at least 85% of rural households to piped water "
                                f"by the end of 2026 [{n_of(b, 'piped water')}].")
@@ -402,16 +423,21 @@ def test_cli_json_reports_answerer_and_grounding(assistant, server, monkeypatch)
     assert out["grounding"]["failures"][0]["text"] == "90%"
 
 
-def test_benchmark_exits_2_without_an_endpoint(tmp_path, monkeypatch, capsys):
+def test_benchmark_exits_2_when_the_model_cannot_answer(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.setenv("ASSISTANT_LLM", "none")
-    monkeypatch.setattr(sys, "argv", ["benchmarks/llm.py"])
+    monkeypatch.setattr(sys, "argv", ["benchmarks/llm.py", "--model", str(tmp_path / "missing.gguf")])
     with pytest.raises(SystemExit) as done:
         runpy.run_path(str(ROOT / "benchmarks" / "llm.py"), run_name="__main__")
-    assert done.value.code == 2 and "ASSISTANT_LLM=none" in capsys.readouterr().err
+    assert done.value.code == 2 and "missing.gguf does not exist" in capsys.readouterr().err
     monkeypatch.setenv("ASSISTANT_LLM", "openai")  # configured, but nothing answers there
     monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ASSISTANT_LLM_MODEL", "m")
+    monkeypatch.setattr(sys, "argv", ["benchmarks/llm.py", "--sets", "dev"])
     with pytest.raises(SystemExit) as done:
         runpy.run_path(str(ROOT / "benchmarks" / "llm.py"), run_name="__main__")
     assert done.value.code == 2 and "does not answer" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["benchmarks/llm.py", "--sets", "dev,nope"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(ROOT / "benchmarks" / "llm.py"), run_name="__main__")
+    assert done.value.code == 2 and "unknown set nope" in capsys.readouterr().err
