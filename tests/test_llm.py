@@ -226,32 +226,15 @@ def test_refusal_from_the_model_is_a_refusal(llm, server):
     assert "do not contain" in ans.answer and verbatim(llm, ans)
 
 
-def test_follow_up_is_condensed_by_the_llm(llm, server):
-    condensed = "When will the bureau finish the survey of all reservoirs?"
-
-    def script(body):
-        if is_condense(body):
-            return condensed
-        return f"The bureau plans to finish the survey of all reservoirs in the second quarter of this year [{n_of(body, 'reservoirs')}]."
-
-    server.script = script
-    ans = llm.ask("And the reservoirs?", history=[{"role": "user", "content": RAIL_Q},
-                                                   {"role": "assistant", "content": "Not less than 30% by 2027 [1]."}])
-    assert ans.standalone_question == condensed
-    first, second = server.requests
-    assert is_condense(first) and RAIL_Q in [m["content"] for m in first["messages"]]
-    assert condensed in second["messages"][-1]["content"]
-    assert ans.answerer == "llm" and ans.grounding.ok and "second quarter" in ans.answer
-
-
-@pytest.mark.parametrize("rewrite", [
-    "The bureau will finish the survey of all reservoirs by 2027 [1].",   # an answer, citing
-    "The bureau will finish the survey of all reservoirs in 2029.",       # an answer, with a figure of its own
-    "The bureau plans to finish the survey of all reservoirs.",           # not a question
+@pytest.mark.parametrize("rewrite,used", [
+    ("When will the bureau finish the survey of all reservoirs?", True),
+    # small models often answer the follow-up instead of rewriting it: that "question" would be
+    # retrieved on and shown, so the rule-based standalone form is used instead
+    ("The bureau will finish the survey of all reservoirs by 2027 [1].", False),   # an answer, citing
+    ("The bureau will finish the survey of all reservoirs in 2029.", False),       # a figure of its own
+    ("The bureau plans to finish the survey of all reservoirs.", False),           # not a question
 ])
-def test_a_follow_up_rewrite_that_answers_is_not_used(llm, server, rewrite):
-    """Small models often answer the follow-up instead of rewriting it; that 'question'
-    would be retrieved on and shown. The rule-based standalone form is used instead."""
+def test_follow_up_is_condensed_by_the_llm(llm, server, rewrite, used):
     def script(body):
         if is_condense(body):
             return rewrite
@@ -260,9 +243,11 @@ def test_a_follow_up_rewrite_that_answers_is_not_used(llm, server, rewrite):
     server.script = script
     ans = llm.ask("And the reservoirs?", history=[{"role": "user", "content": RAIL_Q},
                                                    {"role": "assistant", "content": "Not less than 30% by 2027 [1]."}])
-    assert ans.standalone_question != rewrite
-    assert rewrite not in server.requests[-1]["messages"][-1]["content"]
-    assert ans.answerer == "llm" and "second quarter" in ans.answer
+    first, second = server.requests
+    assert is_condense(first) and RAIL_Q in [m["content"] for m in first["messages"]]
+    assert (ans.standalone_question == rewrite) is used
+    assert (rewrite in second["messages"][-1]["content"]) is used
+    assert ans.answerer == "llm" and ans.grounding.ok and "second quarter" in ans.answer
 
 
 def test_streaming_passes_tokens_as_they_come(llm, server):

@@ -120,8 +120,8 @@ def chat_model(settings: Settings):
         except ImportError:
             raise LLMConfigError("ASSISTANT_LLM=ollama needs langchain-ollama: pip install langchain-ollama") from None
         return ChatOllama(model=settings.llm_model, base_url=endpoint(settings), temperature=settings.llm_temperature,
-                          num_ctx=max(4096, settings.llm_context_tokens + HISTORY_TOKENS + 1024), num_predict=settings.llm_max_tokens,
-                          client_kwargs={"timeout": timeout})
+                          num_ctx=max(4096, settings.llm_context_tokens + HISTORY_TOKENS + 1024),
+                          num_predict=settings.llm_max_tokens, client_kwargs={"timeout": timeout})
     if kind == "llamacpp":
         from assistant.answer.llamacpp import ChatLlamaCpp, runtime
 
