@@ -272,11 +272,11 @@ def _distinct(cands: list[Candidate]) -> list[Candidate]:
 
 def unknown_terms(info: QuestionInfo, ctx: AnswerContext, cands: list[Candidate]) -> list[str]:
     """Topic terms of the question the index never mentions: not as a word of the index, not
-    as an abbreviation of one, not as a translation in a retrieved passage of the other
-    language, and not as a close synonym (word vectors) of a word of the retrieved passages.
+    as an abbreviation of one, not as a translation in one of the best sentences of the other
+    language, and not as a close synonym (multilingual word vectors) of a word of the best passages.
     Words that frame the question ("deadline", "how large") and verbs are never topics."""
     vocab = ctx.lexicon.vocabulary
-    translated = {t for c in cands for t in c.soft}
+    translated = {t for c in cands[:12] for t in c.soft}  # translations found in the best other-language sentences
     unknown = []
     for t in info.terms:
         if t in info.borrowed_terms or t in info.frame_terms or t in FRAME_WORDS or t in info.category_terms \

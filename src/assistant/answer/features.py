@@ -39,7 +39,7 @@ CHEAP = [
     "type_ok", "type_miss", "n_figures", "period", "period_near", "period_lead", "period_title", "period_implicit",
     "period_answer", "period_conflict",
     "date_conflict", "function_words",
-    "log_len", "short", "heading_like", "novelty", "opening", "doc_pos", "lang_match", "soft_cov",
+    "log_len", "short", "heading_like", "novelty", "opening", "doc_pos",
     "ledger_deadline", "ledger_row", "definition", "list_shape", "colon_end",
 ]
 DENSE = ["dense", "dense_gap"]
@@ -352,8 +352,6 @@ class Features:
                 (sum(1 for t in set(sent_content) if t not in q_words) / len(set(sent_content))) if sent_content else 0.0,
                 float(c.start < max(600, 0.02 * doc_len)),
                 c.start / doc_len,
-                float(c.language == info.language),
-                self._share(c.soft),
                 float(info.answer_type == "date" and any(dl for _, _, dl in ledger)),
                 float(bool(ledger)),
                 definition,

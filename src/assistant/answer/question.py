@@ -130,7 +130,7 @@ def analyse_turn(question: str, standalone: str, previous: str | None = None) ->
 # "what is the N of/for ..." phrase ask for the answer; they do not name its topic.
 _HOW = re.compile(r"\bhow\s+([a-z]+)", re.I)
 _WH_HEAD = re.compile(r"\b(?:what|which)\s+(?:is|are|was|were|will be)\s+(?:the\s+)?(?:\w+\s+)?(\w+)\s+(?:of|for|on|to|in|by|that|under|at)\b"
-                      r"|\b(?:what|which)\s+(\w+)\s+(?:of|for|is|are|was|were|does|do|did|will|should|has|have)\b", re.I)
+                      r"|\b(?:what|which)\s+(\w+)\s+(?:of|for)\b", re.I)
 _ZH_FRAME = re.compile(r"(多大|多少|多长|多久|多高|多快|怎样|如何|什么)([\u4e00-\u9fff]{0,2})")
 
 
