@@ -1,4 +1,8 @@
-"""The Targets & deadlines tab: the ledger as a timeline and a table, filtered, downloadable as CSV."""
+"""The Targets & deadlines tab: the ledger as a timeline and a table, filtered, downloadable as CSV.
+
+The table is HTML (serve.render.table_html): when, how much, what and where from come
+first and stay on screen at 1366 px; on a phone each row becomes a small card.
+"""
 
 # (no `from __future__ import annotations`: gradio reads gr.Request hints at runtime)
 
@@ -8,7 +12,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from assistant.serve.render import download_link, md_escape, public_text
+from assistant.serve.render import download_link, note_html, public_text, table_html
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import user_of
 from assistant.store import IndexError_
@@ -17,8 +21,8 @@ from assistant.timeline import timeline_figure
 
 log = logging.getLogger(__name__)
 
-TARGET_COLUMNS = ["Due", "Kind", "Statement", "Metric", "Comparator", "Value", "Deadline as written", "Document",
-                  "Issuer", "Span", "Doc ID"]
+TARGET_COLUMNS = ["Due", "Value", "Statement", "Document", "Kind", "Deadline as written", "Issuer"]
+_CLASSES = {"Due": "c-nowrap", "Value": "c-nowrap", "Statement": "c-wide", "Kind": "c-nowrap"}
 
 
 def ledger_view(rows: list[dict], issuer: list[str] | None = None, due_before: str | None = None,
@@ -33,10 +37,11 @@ def ledger_view(rows: list[dict], issuer: list[str] | None = None, due_before: s
     return sorted(rows, key=lambda r: (period_end(r.get("deadline_norm")) or date.max, r.get("title", ""), r.get("start", 0)))
 
 
-def target_table(rows: list[dict]) -> list[list]:
-    return [[r.get("deadline_norm") or "", r.get("kind", ""), r.get("statement", ""), r.get("metric", ""),
-             r.get("comparator", ""), r.get("value", ""), r.get("deadline", ""), r.get("title") or r.get("doc_id", ""),
-             r.get("issuer", ""), f"{r.get('start', '')}–{r.get('end', '')}", r.get("doc_id", "")] for r in rows]
+def target_table(rows: list[dict]) -> str:
+    cells = [[r.get("deadline_norm") or "", " ".join(x for x in (r.get("comparator"), r.get("value")) if x),
+              r.get("statement", ""), r.get("title") or r.get("doc_id", ""), r.get("kind", ""),
+              r.get("deadline", ""), r.get("issuer", "")] for r in rows]
+    return table_html(TARGET_COLUMNS, cells, "targets", _CLASSES, empty="No targets match these filters.")
 
 
 def timeline(rows: list[dict]):
@@ -54,14 +59,14 @@ def build(state: WebState) -> SimpleNamespace:
             rows = assistant.targets() if assistant.has_index() else []
         except Exception as exc:
             (log.warning if isinstance(exc, IndexError_) else log.exception)("targets failed: %s", exc)
-            return (timeline([]), gr.update(value=[], headers=TARGET_COLUMNS), "",
-                    f"⚠️ The targets ledger is not available: {md_escape(public_text(exc))}")
+            return (timeline([]), target_table([]), "",
+                    note_html(f"The targets ledger is not available: {public_text(exc)}", "bad"))
         try:
             rows = ledger_view(rows, issuers_sel, due_before, docs_sel, search)
         except ValueError as exc:
-            return gr.update(), gr.update(), gr.update(), f"⚠️ {md_escape(exc)}"
+            return gr.skip(), gr.skip(), gr.skip(), note_html(str(exc), "warn")
         url = state.exports.add(user_of(request), "targets.csv", targets_to_csv(rows))
-        note = f"{len(rows)} row{'s' if len(rows) != 1 else ''}."
+        note = note_html(f"{len(rows)} row{'s' if len(rows) != 1 else ''}.")
         return timeline(rows), target_table(rows), download_link(url, "Download CSV"), note
 
     plot = gr.Plot(label="Timeline", elem_id="timeline")
@@ -74,9 +79,8 @@ def build(state: WebState) -> SimpleNamespace:
     with gr.Row():
         t_apply = gr.Button("Apply filters", variant="primary", elem_id="targets-apply")
         t_csv = gr.HTML(elem_id="targets-csv")
-    t_note = gr.Markdown(elem_id="targets-note")
-    t_table = gr.Dataframe(headers=TARGET_COLUMNS, interactive=False, wrap=True, elem_id="targets-table",
-                           max_height=600)
+    t_note = gr.HTML(elem_id="targets-note")
+    t_table = gr.HTML(elem_id="targets-table")
 
     show = dict(fn=targets_view, inputs=[t_issuers, t_before, t_docs, t_search], outputs=[plot, t_table, t_csv, t_note])
     t_apply.click(**show)
