@@ -78,7 +78,9 @@ button.copy-answer{margin-top:6px;font-size:.85em;border:1px solid var(--border-
 table.data-table{width:100%;border-collapse:collapse;font-family:var(--font);font-size:.92em;table-layout:auto}
 table.data-table th{position:sticky;top:0;background:var(--background-fill-secondary);text-align:left;
   padding:6px 8px;font-weight:600;z-index:1}
-table.data-table td{padding:6px 8px;border-top:1px solid var(--border-color-primary);vertical-align:top}
+.data-table-wrap table.data-table th,.data-table-wrap table.data-table td{border:none;
+  border-top:1px solid var(--border-color-primary)}
+table.data-table td{padding:6px 8px;vertical-align:top}
 table.data-table td.c-nowrap{white-space:nowrap}
 table.data-table td.c-wide{min-width:18em}
 table.data-table td.c-muted{opacity:.75;font-size:.9em}
@@ -441,14 +443,14 @@ def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], elem_class
                col_classes: dict[str, str] | None = None, row_attrs: Iterable[dict[str, str]] | None = None,
                empty: str = "Nothing to show.") -> str:
     """A readable table (proportional font, wrapping statements, one card per row on a phone);
-    every cell escaped once. `row_attrs` gives each row's class / data-* attributes."""
+    every cell shown as text (`text_html`: escaped once, no Markdown). `row_attrs` gives each row's class / data-* attributes."""
     col_classes = col_classes or {}
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body, attrs = [], iter(row_attrs or ())
     for row in rows:
         extra = next(attrs, {}) or {}
         attr = "".join(f' {esc(k)}="{esc(v)}"' for k, v in extra.items())
-        cells = "".join(f'<td class="{esc(col_classes.get(c, ""))}" data-label="{esc(c)}">{esc(v)}</td>'
+        cells = "".join(f'<td class="{esc(col_classes.get(c, ""))}" data-label="{esc(c)}">{text_html(str(v))}</td>'
                         for c, v in zip(columns, row))
         body.append(f"<tr{attr}>{cells}</tr>")
     if not body:
