@@ -11,6 +11,7 @@ punctuation, odd whitespace and control characters.
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.answer.extractive import ExtractiveStage
+from assistant.answer.stage import AnswerContext, Lexicon
+from assistant.answer.turn import build_turn
 from assistant.core import Assistant, QuestionError
-from assistant.answer.extractive import ExtractiveAnswerer, idf_table
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, ScoredChunk
-from assistant.answer.question import analyse
+from assistant.store import StoredDocument
 from ingest.chunking import chunk_text, count_tokens
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -96,23 +99,25 @@ QUESTIONS = st.one_of(
 
 @FAST
 @given(doc=TEXTS, question=QUESTIONS)
-def test_extractive_answerer_never_raises_and_quotes_verbatim(doc, question):
+def test_extractive_stage_never_raises_and_quotes_verbatim(doc, question):
     chunks = chunk_text(doc, "doc", max_tokens=60)
     if not chunks:
         return
+    try:
+        turn = build_turn(question)
+    except QuestionError:
+        return
     lex = LexicalIndex([c.text for c in chunks])
-    ex = ExtractiveAnswerer(embed=_hash_embed, idf=idf_table(lex.doc_freq, max(lex.size, 1)),
-                            vocabulary=set(lex.doc_freq), max_sentences=3)
+    idf = {t: math.log(1 + (lex.size - df + 0.5) / (df + 0.5)) for t, df in lex.doc_freq.items()}
+    ctx = AnswerContext(documents={"doc": StoredDocument("doc", doc, {"title": "T"})}, lexicon=Lexicon(idf, set(idf)),
+                        embed_sentences=_hash_embed, embed_terms=_hash_embed)
     hits = [ScoredChunk(chunk=Chunk(id=c.id, doc_id="doc", text=c.text, start=c.start, end=c.end, heading=c.heading,
                                     position=c.position, metadata={"doc_id": "doc", "title": "T", "date": ""}),
-                        score=1.0 / (i + 1), rank=i + 1) for i, c in enumerate(chunks[:8])]
-    info = analyse(question)
-    cands = ex.candidates(hits)
-    ranked = ex.score(info, cands, {"doc": doc})
-    chosen, reason = ex.select(info, ranked, {"doc": doc})
-    for c in list(cands) + list(ranked) + list(chosen):
-        assert doc[c.start:c.end] == c.text
-    assert chosen or reason
+                        score=1.0 / (i + 1), dense=0.5, lexical=1.0, rank=i + 1) for i, c in enumerate(chunks[:8])]
+    ans = ExtractiveStage(passages=8).answer(turn, hits, ctx)
+    for c in ans.citations + ans.related:
+        assert doc[c.start:c.end] == c.quote
+    assert ans.refused or ans.citations
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Targets ledger, timeline and training material, checked against hand-made gold rows.
+"""Targets ledger (rules, garbled-figure flag, views) and its timeline, checked against
+hand-made gold rows.
 
 Self-contained: reads the seed document under corpus/ and the invented fixtures under
 tests/data/targets_fixtures/, never ../shared.
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.targets import Target, extract_targets, filter_targets, score_against_gold, targets_to_csv
-from assistant.timeline import save_timeline, timeline_figure
+from assistant import targets as old_path
+from assistant.ledger import (TABLE_COLUMNS, Target, by_due, document_rows, extract_targets, filter_targets,
+                              period_end, table_rows, targets_to_csv)
+from assistant.store import StoredDocument
+from assistant.timeline import place, save_timeline, timeline_figure
 from ingest.loaders import load_document
-from assistant.training import brief_markdown, build_quiz, key_points, quiz_json, quiz_markdown
+from ingest.quality import garbled_figures
+from targets_eval import score_against_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "soe-reform-priorities-2024.txt"
@@ -36,8 +41,9 @@ def docs() -> list[dict]:
     out = []
     for path in [SEED, *sorted(FIXTURES.glob("*.txt"))]:
         meta, text = read_doc(path)
-        out.append({"doc_id": path.stem, "text": text, "metadata": meta,
-                    "targets": extract_targets(path.stem, text, meta)})
+        warnings = garbled_figures(text)  # as ingestion records them
+        out.append({"doc_id": path.stem, "text": text, "metadata": meta, "warnings": warnings,
+                    "targets": extract_targets(path.stem, text, meta, warnings)})
     return out
 
 
@@ -201,17 +207,20 @@ def test_filter_targets(rows):
     assert {r.doc_id for r in filter_targets(rows, doc="undated-dividend-guidance")} == {"undated-dividend-guidance"}
     assert {r.kind for r in filter_targets(rows, kind=["target", "deadline"])} == {"target", "deadline"}
     assert {r.issuer for r in filter_targets(rows, issuer="provincial sasac")} == {"Provincial SASAC"}
-    assert [r.value for r in filter_targets(rows, text="Dividend Payouts")] == ["30%"]
-    with pytest.raises(ValueError):
+    assert [r.value for r in filter_targets(rows, text="Raise dividend PAYOUTS")] == ["30%"]  # every word, any case
+    assert {r.value for r in filter_targets(rows, text="dividend payouts")} == {"30%", "22%"}  # the title counts too
+    assert filter_targets(rows, issuer="SASAC") == []  # an issuer is named whole, as in retrieval filters
+    assert filter_targets(rows, due_before="  ") == rows  # an empty box filters nothing
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
         filter_targets(rows, due_before="next spring")
 
 
-def test_filters_take_stored_dicts_and_lists(rows):
-    stored = [row.model_dump() for row in rows]  # the index keeps rows as dicts
-    picked = filter_targets(stored, doc=["zh-city-soe-priorities", "undated-dividend-guidance"], kind="deadline")
-    assert all(isinstance(r, dict) for r in picked)
+def test_old_import_path_keeps_stored_dicts(rows):
+    stored = [row.model_dump() for row in rows]  # the index keeps rows as dicts; core.py still filters those
+    picked = old_path.filter_targets(stored, doc=["zh-city-soe-priorities", "undated-dividend-guidance"], kind="deadline")
+    assert picked and all(isinstance(r, dict) for r in picked)
     assert {r["doc_id"] for r in picked} == {"zh-city-soe-priorities", "undated-dividend-guidance"}
-    assert targets_to_csv(stored) == targets_to_csv(rows)
+    assert old_path.targets_to_csv(stored) == targets_to_csv(rows)
 
 
 def test_csv_has_one_column_per_field(rows):
@@ -243,46 +252,87 @@ def test_timeline_figure_marks_and_empty_ledger(rows, tmp_path):
     assert save_timeline([], tmp_path / "empty.png").stat().st_size > 0
 
 
-# --------------------------------------------------------------------------- training material
-
-def test_key_points_cover_every_target(docs):
-    for doc in docs:
-        points = key_points(doc["doc_id"], doc["text"], doc["metadata"], doc["targets"])
-        assert [p.start for p in points] == sorted(p.start for p in points)
-        assert all(p.text == doc["text"][p.start:p.end] for p in points)
-        commitments = [r for r in doc["targets"] if r.kind != "reported"]
-        assert len(points) <= 12 + len(commitments)
-        for row in commitments:
-            assert any(p.start <= row.start and row.end <= p.end and p.kind in ("target", "deadline") for p in points)
+def test_ledger_rows_from_the_index_are_models_flagged_on_reading(docs):
+    seed = docs[0]
+    stored = [row.model_dump(exclude={"garbled", "garbled_warning"}) for row in seed["targets"]]  # an older index
+    doc = StoredDocument(seed["doc_id"], seed["text"], seed["metadata"], stored, seed["warnings"])
+    rows = document_rows(doc)
+    assert all(isinstance(r, Target) for r in rows) and rows == seed["targets"]
+    assert document_rows(StoredDocument(doc.doc_id, doc.text, doc.metadata, [r.model_dump() for r in rows], [])) == [
+        r.model_copy(update={"garbled": False, "garbled_warning": ""}) for r in rows]  # warnings gone: flags gone
 
 
-def test_brief_cites_every_target_statement(docs):
-    brief = brief_markdown(docs)
-    flat = " ".join(brief.split())
-    for doc in docs:
-        assert f"## {doc['metadata']['title']}" in brief
-        for row in doc["targets"]:
-            if row.kind != "reported":
-                assert " ".join(row.statement.split()) in flat
-    assert "[soe-reform-priorities-2024:" in brief
-    assert "Date:* not stated" in brief
+def test_by_due_puts_soonest_first_and_unresolved_last(rows):
+    ordered = by_due(rows)
+    dues = [r.deadline_norm for r in ordered]
+    resolved = [d for d in dues if d]
+    assert len(resolved) > 5 and dues[:len(resolved)] == resolved and not any(dues[len(resolved):])
+    ends = [period_end(d) for d in resolved]
+    assert ends == sorted(ends) and ends[0] < ends[-1]
 
 
-def test_quiz_answers_are_verbatim_and_deterministic(docs):
-    quiz = build_quiz(docs, n=12, seed=3)
-    assert len(quiz) == 12
-    assert {item.kind for item in quiz} == {"fill-in-the-figure", "by-when", "which-body"}
-    texts = {doc["doc_id"]: doc["text"] for doc in docs}
-    for item in quiz:
-        assert item.answer and item.answer in item.quote
-        assert item.quote == texts[item.doc_id][item.start:item.end]
-        assert item.answer not in item.question
-    assert build_quiz(docs, n=12, seed=3) == quiz
-    assert [i.question for i in build_quiz(docs, n=12, seed=4)] != [i.question for i in quiz]
+# --------------------------------------------------------------------------- garbled figures
+
+def test_rows_overlapping_a_garbled_figure_are_flagged(seed_rows):
+    flagged = {r.value: r for r in seed_rows if r.garbled}
+    assert set(flagged) == {"80,000 items", "2,000 reform measures", "613%"}  # "1More" sits in the first two
+    assert "613%" in flagged["613%"].garbled_warning and "over 100%" in flagged["613%"].garbled_warning
+    assert "1More" in flagged["80,000 items"].garbled_warning
+    assert not any(r.garbled or r.garbled_warning for r in seed_rows if r.value not in flagged)
 
 
-def test_quiz_markdown_and_json(docs):
-    quiz = build_quiz(docs, n=5)
-    markdown = quiz_markdown(quiz)
-    assert markdown.count("*Answer:*") == 5
-    assert [item["answer"] for item in json.loads(quiz_json(quiz))] == [item.answer for item in quiz]
+def test_table_rows_lead_with_due_value_statement_document(seed_rows):
+    assert TABLE_COLUMNS[:4] == ["Due", "Value", "Statement", "Document"]
+    table = {cells[2]: dict(zip(TABLE_COLUMNS, cells)) for cells in table_rows(seed_rows)}
+    [garbled] = [row for text, row in table.items() if "613%" in text]
+    assert garbled["Value"] == "⚠ 613%" and garbled["Check"].startswith("⚠ share of 613% is over 100%")
+    [main] = [row for text, row in table.items() if "main tasks" in text]
+    assert (main["Due"], main["Value"], main["Check"]) == ("2024-12-31", "more than 70%", "")
+    assert main["Document"] == "Deepening and upgrading SOE reform: the 2024 priorities"
+
+
+def test_csv_carries_the_garbled_flag(seed_rows):
+    table = list(csv.DictReader(io.StringIO(targets_to_csv(seed_rows))))
+    assert {r["value"]: r["garbled"] for r in table} == {
+        r.value: str(r.garbled) for r in seed_rows}
+    assert [r["value"] for r in table if r["garbled"] == "True"] == ["80,000 items", "2,000 reform measures", "613%"]
+    assert "over 100%" in next(r["garbled_warning"] for r in table if r["value"] == "613%")
+
+
+# --------------------------------------------------------------------------- timeline marks
+
+def _row(doc_id: str, norm: str, start: int, kind: str = "target", **extra) -> Target:
+    return Target(statement=f"Statement {start}.", kind=kind, doc_id=doc_id, title=f"Plan {doc_id}", start=start,
+                  end=start + 10, deadline="by then", deadline_norm=norm, deadline_resolved=True, value="5%", **extra)
+
+
+def test_marks_due_the_same_day_are_stacked_not_hidden():
+    same_day = [_row("a", "2025-12-31", i * 20) for i in range(4)] + [_row("b", "2025-12-31", 500)]
+    fig = timeline_figure(same_day)
+    points = [(x, y) for trace in fig.data for x, y in zip(trace.x, trace.y)]
+    assert len(points) == 5 == len(set(points))  # "5 dated" shows five marks
+    lane_a = sorted(y for x, y in points if y < 0.5)
+    assert len(lane_a) == 4 and min(b - a for a, b in zip(lane_a, lane_a[1:])) >= 0.15
+    assert all(abs(y - 1) < 1e-9 for x, y in points if y >= 0.5)  # a lone mark stays on its lane's line
+    assert "5 dated" in fig.layout.title.text
+    assert list(fig.layout.yaxis.ticktext) == ["Plan a", "Plan b"]
+
+
+def test_marks_a_few_days_apart_stack_but_distant_ones_do_not():
+    rows = [_row("a", "2025-06-30", 0), _row("a", "2025-07-02", 20), _row("a", "2030-12-31", 40)]
+    marks, biggest = place([(period_end(r.deadline_norm), r) for r in rows], lambda r: 0)
+    by_start = {m.row.start: m for m in marks}
+    assert biggest == 2 and by_start[0].y != by_start[20].y and by_start[40].y == 0
+
+
+def test_garbled_mark_is_outlined_and_says_so(seed_rows):
+    garbled = _row("a", "2025-12-31", 0, garbled=True, garbled_warning="share of 140% is over 100%")
+    fig = timeline_figure([garbled, _row("a", "2026-12-31", 20)])
+    [trace] = fig.data
+    assert list(trace.marker.line.width) == [2.5, 0.5]
+    assert "⚠ share of 140% is over 100%" in trace.text[0] and "⚠" not in trace.text[1]
+
+
+def test_timeline_reads_stored_dicts_as_rows(seed_rows):
+    stored = timeline_figure([r.model_dump() for r in seed_rows])
+    assert [list(t.x) for t in stored.data] == [list(t.x) for t in timeline_figure(seed_rows).data]

@@ -12,13 +12,14 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from assistant.config import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers over reform-policy documents.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print tables.")
 app.add_typer(bench_app, name="bench")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # an error stays one line, however narrow the terminal
 out = Console(soft_wrap=True)
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Index folder (default ./data or ASSISTANT_DATA_DIR).")]
@@ -35,7 +36,7 @@ def _assistant(data_dir: Path | None, **overrides):
 
 
 def _fail(message: str, code: int = 1):
-    console.print(f"[red]Error:[/red] {message}")
+    console.print(Text.assemble(("Error: ", "red"), str(message)))  # the message may quote user input: no markup
     raise typer.Exit(code)
 
 
@@ -80,7 +81,7 @@ def ingest(
 def docs(data_dir: DataDir = None, json_out: Annotated[bool, typer.Option("--json")] = False):
     """List the indexed documents."""
     a = _assistant(data_dir)
-    documents = _guard(lambda: list(a.store.documents()))
+    documents = _documents(a, None)
     rows = [{"doc_id": d.doc_id, "title": d.title, "issuer": d.metadata.get("issuer", ""), "date": d.metadata.get("date"),
              "doc_type": d.metadata.get("doc_type", ""), "chunks": d.metadata.get("chunks"), "source": d.metadata.get("path", ""),
              "language": d.metadata.get("language", ""), "doc_number": d.metadata.get("doc_number", ""),
@@ -94,6 +95,15 @@ def docs(data_dir: DataDir = None, json_out: Annotated[bool, typer.Option("--jso
     for r in rows:
         t.add_row(r["doc_id"], r["title"], r["issuer"], r["date"] or "", r["doc_type"], str(r["chunks"]), r["source"])
     out.print(t)
+
+
+def _documents(a, doc: list[str] | None) -> list:
+    """The indexed documents, or those named by --doc; an unknown id is an error that says where to look."""
+    documents = _guard(a.documents)
+    unknown = [d for d in doc or [] if d not in documents]
+    if unknown:
+        _fail(f"No indexed document with id {', '.join(map(repr, unknown))}; `assistant docs` lists them.")
+    return [d for d in documents.values() if not doc or d.doc_id in doc]
 
 
 def _filters(doc, issuer, since, until) -> dict:
@@ -189,6 +199,9 @@ def retrieve(
     out.print(t)
 
 
+_TERMINAL_COLUMNS = ("Due", "Value", "Kind", "Metric", "Deadline as written", "Document", "Check")
+
+
 @app.command()
 def targets(
     data_dir: DataDir = None,
@@ -196,61 +209,58 @@ def targets(
     csv_out: Annotated[bool, typer.Option("--csv")] = False,
     doc: Doc = None,
     kind: Annotated[Optional[str], typer.Option("--kind", help="target | deadline | reported")] = None,
-    due_before: Annotated[Optional[str], typer.Option("--due-before", help="YYYY-MM-DD")] = None,
+    due_before: Annotated[Optional[str], typer.Option("--due-before", help="YYYY-MM-DD (or YYYY, YYYY-Qn, YYYY-MM)")] = None,
+    issuer: Issuer = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a timeline chart (.png or .html).")] = None,
 ):
-    """The targets and deadlines ledger."""
-    from assistant.targets import filter_targets, targets_to_csv
+    """The targets and deadlines ledger; rows holding a possibly garbled figure are flagged."""
+    from assistant.ledger import TABLE_COLUMNS, filter_targets, ledger_rows, table_rows, targets_to_csv
 
+    if plot and plot.suffix.lower() not in (".png", ".html", ".htm"):
+        _fail(f"--plot writes .png or .html files, not {plot.suffix or 'a file without a suffix'}.")
     a = _assistant(data_dir)
-    rows = _guard(lambda: a.targets())
-    rows = filter_targets(rows, doc=doc or None, kind=kind, due_before=due_before)
+    try:
+        rows = filter_targets(ledger_rows(_documents(a, doc)), kind=kind, due_before=due_before, issuer=issuer)
+    except ValueError as exc:
+        _fail(str(exc))
     if plot:
         from assistant.timeline import save_timeline
 
         save_timeline(rows, plot)
         console.print(f"Timeline written to {plot}")
     if json_out:
-        print(json.dumps([r if isinstance(r, dict) else r.model_dump() for r in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=2))
     elif csv_out:
         sys.stdout.write(targets_to_csv(rows))
     elif not plot:
-        t = Table(title=f"{len(rows)} ledger rows")
-        for col in ("kind", "comparator", "value", "deadline", "due", "metric", "doc"):
+        flagged = sum(r.garbled for r in rows)
+        t = Table(title=f"{len(rows)} ledger rows" + (f", {flagged} with a possibly garbled figure" if flagged else ""))
+        picked = [TABLE_COLUMNS.index(c) for c in _TERMINAL_COLUMNS]
+        for col in _TERMINAL_COLUMNS:
             t.add_column(col)
-        for r in rows:
-            r = r if isinstance(r, dict) else r.model_dump()
-            t.add_row(r["kind"], r.get("comparator", ""), r.get("value", ""), r.get("deadline", ""),
-                      str(r.get("deadline_norm") or "unresolved"), r.get("metric", ""), r["doc_id"])
+        for cells in table_rows(rows):
+            t.add_row(*(Text(cells[i]) for i in picked))  # document text is never read as rich markup
         out.print(t)
-
-
-def _doc_dicts(a, doc: list[str] | None) -> list[dict]:
-    return [{"doc_id": d.doc_id, "text": d.text, "metadata": d.metadata, "targets": d.targets}
-            for d in a.documents().values() if not doc or d.doc_id in doc]
 
 
 @app.command()
 def brief(data_dir: DataDir = None, doc: Doc = None):
-    """Key points of each document (priorities and every target), with citations, as Markdown."""
+    """Priorities, targets and deadlines of each document, with citations, as Markdown."""
     from assistant.training import brief_markdown
 
     a = _assistant(data_dir)
-    print(brief_markdown(_guard(lambda: _doc_dicts(a, doc))))
+    print(brief_markdown(_documents(a, doc)))
 
 
 @app.command()
-def quiz(data_dir: DataDir = None, doc: Doc = None, n: Annotated[int, typer.Option("--n")] = 10,
+def quiz(data_dir: DataDir = None, doc: Doc = None, n: Annotated[int, typer.Option("--n", min=1)] = 10,
          json_out: Annotated[bool, typer.Option("--json")] = False, seed: int = 0):
-    """Training questions with answers and citations, built from the texts."""
-    from assistant.training import build_quiz, quiz_markdown
+    """Training questions with short answers checked against the cited source sentence."""
+    from assistant.training import build_quiz, quiz_json, quiz_markdown
 
     a = _assistant(data_dir)
-    items = build_quiz(_guard(lambda: _doc_dicts(a, doc)), n=n, seed=seed)
-    if json_out:
-        print(json.dumps([i.model_dump() for i in items], ensure_ascii=False, indent=2))
-    else:
-        print(quiz_markdown(items))
+    items = build_quiz(_documents(a, doc), n=n, seed=seed)
+    print(quiz_json(items) if json_out else quiz_markdown(items))
 
 
 @app.command("eval")

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.0
     llm_context_tokens: int = 3000
     llm_on_ungrounded: Literal["warn", "extractive"] = "extractive"
+    llm_max_tokens: int = Field(512, ge=16, description="ollama, llamacpp: the longest generated answer, in model tokens.")
+    llm_threads: int = Field(0, ge=0, description="llamacpp: CPU threads for the model (0: llama.cpp's choice).")
 
     # Web app
     host: str = "127.0.0.1"

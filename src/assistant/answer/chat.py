@@ -2,7 +2,7 @@
 
     ASSISTANT_LLM=openai   ASSISTANT_LLM_BASE_URL=http://127.0.0.1:8000/v1  ASSISTANT_LLM_MODEL=...   (vLLM, LM Studio, llama.cpp server, hosted API)
     ASSISTANT_LLM=ollama   ASSISTANT_LLM_MODEL=llama3.1:8b  [ASSISTANT_LLM_BASE_URL=http://127.0.0.1:11434]
-    ASSISTANT_LLM=llamacpp ASSISTANT_LLM_MODEL_PATH=/path/to/model.gguf   (pip install '.[local-llm]')
+    ASSISTANT_LLM=llamacpp ASSISTANT_LLM_MODEL_PATH=/path/to/model.gguf   (pip install '.[local-llm]': llamacpp.py)
 
 Every failure becomes an `LLMError` whose message is one line for the user
 (`describe_error`); the generated-answer stage then falls back to the extractive one.
@@ -14,7 +14,6 @@ import os
 import queue
 import threading
 import time
-import warnings
 from typing import Callable
 
 from assistant.config import Settings
@@ -45,7 +44,7 @@ def api_key(settings: Settings) -> str | None:
 
 def endpoint(settings: Settings) -> str:
     if settings.llm == "llamacpp":
-        return f"llama.cpp ({settings.llm_model_path or settings.llm_model or 'no model file'})"
+        return f"llama.cpp ({model_path(settings) or 'no model file'})"
     if settings.llm == "ollama":
         return settings.llm_base_url or "http://127.0.0.1:11434"
     return settings.llm_base_url or "https://api.openai.com/v1"
@@ -75,19 +74,33 @@ def _check_config(settings: Settings) -> None:
             raise LLMConfigError("Set ASSISTANT_LLM_MODEL to an Ollama model you have pulled (for example llama3.1:8b).")
     elif settings.llm == "llamacpp":
         try:
-            import llama_cpp  # noqa: F401
+            import xllamacpp  # noqa: F401
         except ImportError:
-            raise LLMConfigError("ASSISTANT_LLM=llamacpp needs llama-cpp-python, which is not installed: "
-                                 "pip install '.[local-llm]' (it builds from source, a few minutes).") from None
-        path = settings.llm_model_path
-        if path is None and settings.llm_model and settings.llm_model.lower().endswith(".gguf"):
-            path = settings.llm_model
+            raise LLMConfigError("ASSISTANT_LLM=llamacpp needs the llama.cpp runtime, which is not installed: "
+                                 "pip install '.[local-llm]' (prebuilt wheels, nothing to compile).") from None
+        path = model_path(settings)
         if not path:
-            raise LLMConfigError("ASSISTANT_LLM=llamacpp needs ASSISTANT_LLM_MODEL_PATH=/path/to/model.gguf.")
+            raise LLMConfigError("ASSISTANT_LLM=llamacpp needs ASSISTANT_LLM_MODEL_PATH=/path/to/model.gguf "
+                                 "(a GGUF chat model on disk; nothing is downloaded).")
         if not os.path.isfile(path):
             raise LLMConfigError(f"The GGUF model file {path} does not exist (ASSISTANT_LLM_MODEL_PATH).")
     elif settings.llm != "none":
         raise LLMConfigError(f"Unknown ASSISTANT_LLM={settings.llm!r}: use none, openai, ollama or llamacpp.")
+
+
+def model_path(settings: Settings) -> str | None:
+    """The GGUF file for llamacpp: ASSISTANT_LLM_MODEL_PATH, else an ASSISTANT_LLM_MODEL ending in .gguf."""
+    if settings.llm_model_path:
+        return str(settings.llm_model_path)
+    if settings.llm_model and settings.llm_model.lower().endswith(".gguf"):
+        return settings.llm_model
+    return None
+
+
+def context_size(settings: Settings) -> int:
+    """llama.cpp's context window: the sources' budget and the conversation's, counted with
+    cl100k (a small model's tokenizer can need half as many again), the prompt and the reply."""
+    return max(4096, int(1.5 * (settings.llm_context_tokens + HISTORY_TOKENS)) + 400 + settings.llm_max_tokens)
 
 
 def chat_model(settings: Settings):
@@ -107,18 +120,18 @@ def chat_model(settings: Settings):
         except ImportError:
             raise LLMConfigError("ASSISTANT_LLM=ollama needs langchain-ollama: pip install langchain-ollama") from None
         return ChatOllama(model=settings.llm_model, base_url=endpoint(settings), temperature=settings.llm_temperature,
-                          num_ctx=max(4096, settings.llm_context_tokens + HISTORY_TOKENS + 1024), num_predict=512,
-                          client_kwargs={"timeout": timeout})
+                          num_ctx=max(4096, settings.llm_context_tokens + HISTORY_TOKENS + 1024),
+                          num_predict=settings.llm_max_tokens, client_kwargs={"timeout": timeout})
     if kind == "llamacpp":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from langchain_community.chat_models import ChatLlamaCpp
-        path = settings.llm_model_path or settings.llm_model
+        from assistant.answer.llamacpp import ChatLlamaCpp, runtime
+
+        path = model_path(settings)
         try:
-            return ChatLlamaCpp(model_path=str(path), n_ctx=max(4096, settings.llm_context_tokens + HISTORY_TOKENS + 1024),
-                                temperature=settings.llm_temperature, max_tokens=512, verbose=False)
-        except Exception as exc:  # a bad GGUF file, out of memory
-            raise LLMConfigError(f"llama.cpp could not load {path}: {exc}") from None
+            rt = runtime(path, context_size(settings), settings.llm_threads)
+        except Exception as exc:  # not a GGUF file, an unknown architecture, out of memory
+            raise LLMConfigError(f"llama.cpp could not load {path} ({str(exc).strip() or type(exc).__name__}): "
+                                 "ASSISTANT_LLM_MODEL_PATH must name a GGUF chat model.") from None
+        return ChatLlamaCpp(rt=rt, temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens, timeout=timeout)
     raise LLMConfigError("No LLM is configured (ASSISTANT_LLM=none).")
 
 
@@ -191,4 +204,4 @@ def run_chain(chain, inputs: dict, timeout: float, on_token: Callable[[str], Non
 
 
 __all__ = ["LLMError", "LLMConfigError", "LLMUnavailable", "api_key", "endpoint", "is_configured", "chat_model",
-           "describe_error", "run_chain", "HISTORY_TOKENS"]
+           "describe_error", "run_chain", "model_path", "context_size", "HISTORY_TOKENS"]

@@ -14,20 +14,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from assistant.answer import compose
 from assistant.answer.features import ALL, CHEAP, Candidate, Features, candidates, question_surface, words
 from assistant.answer.model import AnswerModel, question_vector
-from assistant.answer.question import FRAME_WORDS, QuestionInfo
+from assistant.answer.question import FRAME_WORDS, QuestionInfo, analyse
 from assistant.answer.stage import AnswerContext
 from assistant.answer.turn import Turn
 from assistant.injection import looks_like_injection
 from assistant.lexical import tokenize
 from assistant.models import Answer, ScoredChunk
-from ingest.text import has_cjk, sentence_spans
+from ingest.text import has_cjk, is_list_item, paragraph_spans, sentence_spans
 
 _CHEAP = len(CHEAP)
 
@@ -41,6 +41,7 @@ class Analysis:
     unknown_share: float = 0.0
     qx: np.ndarray | None = None                 # the refusal head's inputs
     p_answer: float = 0.0
+    p_list: float = 0.0                          # for list questions: confidence in the list's introduction
 
 
 class ExtractiveStage:
@@ -82,19 +83,34 @@ class ExtractiveStage:
         qx = question_vector(np.array([c.p for c in cands[:2]]), cands[0].x if cands else None, share,
                              info.answer_type != "other", len(weights))
         p_answer = float(model.refusal.prob(qx)[0]) if cands else 0.0
-        return Analysis(cands=cands, unknown=unknown, unknown_share=share, qx=qx, p_answer=p_answer)
+        p_list = 0.0
+        if info.expected_items or info.answer_type == "list":
+            for i, c in enumerate(cands[:6]):
+                d = ctx.documents.get(c.doc_id)
+                if d is not None and len(enumeration(c, d.text)) >= 2:
+                    qx_i = question_vector(np.array([c.p] + [x.p for x in cands[:2] if x is not c][:1]), c.x, share,
+                                           info.answer_type != "other", len(weights))
+                    p_list = float(model.refusal.prob(qx_i)[0])
+                    break
+        return Analysis(cands=cands, unknown=unknown, unknown_share=share, qx=qx, p_answer=p_answer, p_list=p_list)
 
     # -- the stage --------------------------------------------------------------------
     def answer(self, turn: Turn, hits: list[ScoredChunk], ctx: AnswerContext) -> Answer:
         model = ctx.answer_model or self.model
-        an = self.analyse(turn, hits, ctx, model)
         info, docs = turn.info, ctx.documents
+        if info.parts:  # a comparison: each side answered on its own, refused when either side is not found
+            sides = [self.analyse(replace(turn, standalone=part, info=analyse(part)), hits, ctx, model) for part in info.parts]
+            an = min(sides, key=lambda a: a.p_answer)
+            chosen = _sides(sides)
+        else:
+            an = self.analyse(turn, hits, ctx, model)
+            chosen = None
         reason = ctx.must_refuse or self.refusal_reason(turn, an, model)
         if reason:
             related = [x for i, c in enumerate(_distinct(an.cands)[:3]) for x in self._citations(i + 1, c, ctx)]
             return compose.refusal(turn.question, info.language, related, reason, turn.filters,
                                    answerer=ctx.refused_by or self.name)
-        chosen = self.select(info, an.cands, model, docs)
+        chosen = chosen or self.select(info, an.cands, model, docs)
         citations = [x for i, c in enumerate(chosen) for x in self._citations(i + 1, c, ctx)]
         pieces = compose.cited_pieces(citations)
         text = " ".join(pieces)
@@ -108,7 +124,10 @@ class ExtractiveStage:
     def refusal_reason(turn: Turn, an: Analysis, model: AnswerModel) -> str | None:
         if not an.cands:
             return "no passage matches the question"
-        if an.p_answer >= model.threshold:
+        p = an.p_answer
+        if turn.info.expected_items or turn.info.answer_type == "list":
+            p = max(p, an.p_list)
+        if p >= model.threshold:
             return None
         if an.unknown:
             surface = question_surface(turn.info.text)
@@ -121,12 +140,13 @@ class ExtractiveStage:
         """The best sentence, plus what the question needs beyond it."""
         best = ranked[0]
         chosen = [best]
-        if info.expected_items:
+        if info.expected_items or info.answer_type == "list":
             for c in ranked[:6]:
                 d = docs.get(c.doc_id)
-                listed = list_items(c, info.expected_items, d.text if d is not None else None)
+                text = d.text if d is not None else None
+                listed = (list_items(c, info.expected_items, text) if info.expected_items else []) or enumeration(c, text)
                 if listed:
-                    return sorted(listed, key=lambda x: x.start)
+                    return sorted(listed, key=lambda x: x.start)[:max(12, info.expected_items or 0)]
         if info.answer_type == "list" or info.comparison or _asks_two(info.text):
             chosen += self._companions(info, best, ranked)
         elif len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p:
@@ -185,6 +205,44 @@ def list_items(best: Candidate, want: int, text: str | None) -> list[Candidate]:
         if len(after) == want:
             return [best] + [_derived(best, s, e, text) for s, e in after]
     return []
+
+
+def enumeration(best: Candidate, text: str | None, limit: int = 12) -> list[Candidate]:
+    """The items of the enumeration a sentence introduces ("... the following seven priorities:")
+    or belongs to ("ii. we will abolish ..."): consecutive paragraphs that open with an item
+    marker, with the introducing sentence first when there is one."""
+    if not text:
+        return []
+    paras = paragraph_spans(text)
+    idx = next((i for i, (s, e) in enumerate(paras) if s <= best.start < e or s >= best.start), None)
+    if idx is None:
+        return []
+    intro = not is_list_item(text[paras[idx][0]:paras[idx][1]])
+    first = idx + 1 if intro else idx
+    if not intro:
+        while first > 0 and is_list_item(text[paras[first - 1][0]:paras[first - 1][1]]):
+            first -= 1
+    items = []
+    for s, e in paras[first:first + limit]:
+        if not is_list_item(text[s:e]):
+            break
+        items.append((s, e))
+    if len(items) < 2:
+        return []
+    if intro and not re.search(r"[:：]\s*$|\bfollowing\b|如下", text[best.start:best.end], re.I):
+        return []
+    out = [best] if intro else []
+    return out + [_derived(best, s, e, text) for s, e in items]
+
+
+def _sides(sides: list[Analysis]) -> list[Candidate]:
+    """One sentence per side of a comparison (the best of each, once)."""
+    out: list[Candidate] = []
+    for an in sides:
+        pick = next((c for c in an.cands if all((c.doc_id, c.start) != (o.doc_id, o.start) for o in out)), None)
+        if pick is not None:
+            out.append(pick)
+    return sorted(out, key=lambda c: (c.doc_id, c.start))
 
 
 def _derived(best: Candidate, s: int, e: int, text: str) -> Candidate:

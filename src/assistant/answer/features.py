@@ -34,14 +34,15 @@ from ingest.text import has_cjk, paragraph_label, paragraph_spans, sentence_span
 SOFT_MATCH = 0.5
 
 CHEAP = [
-    "cov_sent", "cov_focus", "cov_near", "cov_title", "cov_doc", "doc_miss", "miss_top", "phrase", "num_match",
+    "cov_sent", "cov_focus", "cov_untitled", "title_echo", "cov_near", "scope", "cov_title", "cov_doc", "doc_miss", "miss_top", "phrase", "num_match",
     "hit_dense", "hit_lex", "hit_fused", "inv_rank", "same_doc_top",
-    "type_ok", "type_miss", "n_figures", "period", "period_near", "period_lead", "period_title", "period_conflict",
+    "type_ok", "type_miss", "n_figures", "period", "period_near", "period_lead", "period_title", "period_implicit",
+    "period_answer", "period_conflict",
     "date_conflict", "function_words",
-    "log_len", "short", "heading_like", "opening", "doc_pos", "lang_match",
+    "log_len", "short", "heading_like", "novelty", "opening", "doc_pos", "lang_match", "soft_cov",
     "ledger_deadline", "ledger_row", "definition", "list_shape", "colon_end",
 ]
-DENSE = ["dense", "dense_gap", "soft_cov"]
+DENSE = ["dense", "dense_gap"]
 ALL = CHEAP + DENSE
 
 _PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b)|百分之|成(?=以上|左右)", re.I)
@@ -244,9 +245,30 @@ class Features:
         return self._ledger[doc_id]
 
     # -- the cheap part: every candidate -------------------------------------------------
+    def scope(self, cands: list[Candidate]) -> dict[str, float]:
+        """Per retrieved document: how much it is the one the question is about. Terms spread
+        over a document ("India" in India's budget speech) name it; a document where the
+        question's naming terms are rare (Nepal's speech, for a question about India) is out of scope."""
+        profiles = {c.doc_id: doc_profile(self.docs[c.doc_id]) for c in cands
+                    if c.doc_id in self.docs and c.language == self.info.language}  # other languages: neutral
+        if not profiles:
+            return {}
+        top = {t: max(p.spread.get(t, 0.0) for p in profiles.values()) for t in self.weights}
+        naming = {t: w for t, w in self.weights.items() if top[t] >= 0.05}
+        total = sum(naming.values())
+        if not total:
+            return {d: 1.0 for d in profiles}
+        return {d: sum(w * min(1.0, p.spread.get(t, 0.0) / top[t]) for t, w in naming.items()) / total
+                for d, p in profiles.items()}
+
     def cheap(self, cands: list[Candidate]) -> None:
         info = self.info
         typed = info.answer_type != "other"
+        scope = self.scope(cands)
+        # translations of the question's terms in sentences of the other language count as matches
+        cross = [c for c in cands if c.language != info.language]
+        soft = {id(c): pair for c, pair in zip(cross, self.soft_matches(cross))}
+        q_words = set(self.weights)
         for c in cands:
             d = self.docs.get(c.doc_id)
             sent = words(c.text)
@@ -255,10 +277,13 @@ class Features:
             profile = doc_profile(d) if d is not None else None
             whole = profile.words if profile is not None else words(c.hit.chunk.text)
             spread = profile.spread if profile is not None else {}
+            soft_sent, soft_near = soft.get(id(c), (set(), set()))
             in_sent = {t for t in self.weights if t in sent or _prefix_hit(t, sent)}
-            in_near = {t for t in self.weights if t in near} - in_sent
+            c.soft = (soft_sent | soft_near) - in_sent
+            in_sent |= soft_sent
+            in_near = ({t for t in self.weights if t in near} | soft_near) - in_sent
             in_title = {t for t in self.weights if t in title}
-            in_doc = {t for t in self.weights if t in whole}
+            in_doc = {t for t in self.weights if t in whole} | in_sent | in_near
             c.matched = in_sent | in_near
             missing = [w for t, w in self.weights.items() if t not in in_sent | in_near | in_title]
             toks = [t for t in tokenize(c.text.replace("-", " ")) if t not in FRAME_WORDS]
@@ -281,12 +306,21 @@ class Features:
             elif info.answer_type == "other" and _DEFINES.search(c.text) and in_sent:
                 definition = 0.25
             c.x = np.zeros(len(ALL), dtype=np.float32)
+            # terms of the question that name the document ("Nepal's 2024/25 budget") say which document, not which sentence
+            untitled = {t: w for t, w in self.weights.items() if t not in title}
+            sent_content = [t for t in tokenize(c.text.replace("-", " ")) if t not in FRAME_WORDS]
+            doc_years = years_in(title_text(d, c.hit))
+            answer_years = [y for y in info.years if y not in doc_years]
+            period_implicit = period if years else period_title  # a sentence without a year speaks of its document's period
             focus = sum(w * (1.0 - min(1.0, 4 * spread.get(t, 0.0))) for t, w in self.weights.items() if t in in_sent)
             focus_total = sum(w * (1.0 - min(1.0, 4 * spread.get(t, 0.0))) for t, w in self.weights.items()) or 1.0
             c.x[:len(CHEAP)] = [
                 self._share(in_sent),
                 focus / focus_total,
+                (sum(w for t, w in untitled.items() if t in in_sent) / sum(untitled.values())) if untitled else 0.0,
+                (sum(1 for t in sent_content if t in title) / len(sent_content)) if sent_content else 0.0,
                 self._share(in_near),
+                scope.get(c.doc_id, 1.0),
                 self._share(in_title),
                 self._share(in_doc - in_sent - in_near),
                 self._share(set(self.weights) - in_doc - in_title),
@@ -305,15 +339,19 @@ class Features:
                 period_near,
                 period_match(info.years, c.lead),
                 period_title,
+                period_implicit,
+                period_match(answer_years, c.text) if answer_years else 0.0,
                 float(bool(info.years) and bool(years) and not (set(info.years) & years)),
                 float(info.answer_type == "date" and bool(info.years) and bool(years) and not (set(info.years) & years)),
                 function / max(len(toks_all) + function, 1),
                 math.log1p(len(c.text)) / 6.0,
                 float(len(c.text) < 50),
                 float(heading_like),
+                (sum(1 for t in set(sent_content) if t not in q_words) / len(set(sent_content))) if sent_content else 0.0,
                 float(c.start < max(600, 0.02 * doc_len)),
                 c.start / doc_len,
                 float(c.language == info.language),
+                self._share(c.soft),
                 float(info.answer_type == "date" and any(dl for _, _, dl in ledger)),
                 float(bool(ledger)),
                 definition,
@@ -323,11 +361,10 @@ class Features:
 
     # -- the costly part: a shortlist -------------------------------------------------------
     def dense(self, cands: list[Candidate]) -> None:
-        """Question-sentence cosine with the index's embedder, and translations of the
-        question's terms among the words of other-language sentences."""
+        """Question-sentence cosine with the index's embedder."""
         if not cands:
             return
-        i_dense, i_gap, i_soft = (ALL.index(n) for n in DENSE)
+        i_dense, i_gap = (ALL.index(n) for n in DENSE)
         if self.ctx.embed_sentences is not None:
             vecs = self.ctx.embed_sentences([self.info.text] + [c.text for c in cands])
             sims = vecs[1:] @ vecs[0]
@@ -335,11 +372,6 @@ class Features:
             for c, s in zip(cands, sims):
                 c.x[i_dense] = float(s)
                 c.x[i_gap] = float(s) - top
-        cross = [c for c in cands if c.language != self.info.language]
-        for c, (in_sent, in_near) in zip(cross, self.soft_matches(cross)):
-            c.soft = (in_sent | in_near) - c.matched
-            c.matched |= c.soft
-            c.x[i_soft] = self._share(c.soft & in_sent) + 0.7 * self._share(c.soft - in_sent)
 
     def soft_matches(self, cross: list[Candidate]) -> list[tuple[set[str], set[str]]]:
         """For each other-language candidate: the question terms with a translation among the

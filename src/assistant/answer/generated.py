@@ -144,6 +144,19 @@ def chat_messages(messages: list[dict], budget_tokens: int = HISTORY_TOKENS) -> 
     return list(reversed(kept))
 
 
+def is_rewrite(text: str, question: str, messages: list[dict]) -> bool:
+    """Whether the LLM's standalone form of a follow-up is a rewrite and not an answer: it
+    cites nothing, adds no figure that neither the follow-up nor the conversation has, and
+    stays a question when the follow-up was one (a small model often answers instead,
+    with invented figures, which would then be retrieved on and shown as the question)."""
+    if grounding.CITE.search(text):
+        return False
+    known = grounding.figure_keys(" ".join([question] + [m["content"] for m in messages or []]))
+    if not grounding.figure_keys(text) <= known:
+        return False
+    return not re.search(r"[?？]", question) or bool(re.search(r"[?？]", text))
+
+
 def answer_chain(model):
     """prompt | chat model | text (LCEL)."""
     return ANSWER_TEMPLATE | model | StrOutputParser()
@@ -199,6 +212,9 @@ class GeneratedStage:
         text = text.splitlines()[0].strip() if text else ""
         if not re.search(r"\w", text) or len(text) > self.settings.max_question_chars:
             return question
+        if not is_rewrite(text, question, messages):
+            log.info("LLM rewrite of a follow-up rejected: %r", text[:200])
+            return None
         return text
 
     def generate(self, question: str, messages: list[dict], sources: list[Source],

@@ -64,6 +64,7 @@ class Record:
     typed: bool
     n_terms: int
     texts: list[str] = field(default_factory=list)   # the candidates (for reading misses)
+    special: bool = False   # answered by a stage before the extractive one (byline, ledger): not for the ranker
 
     @property
     def answerable(self) -> bool:
@@ -122,12 +123,14 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Record]:
         ctx = assistant.context()
         turn = assistant.pipeline.turn(item["question"], item.get("history"), item.get("filters"), ctx=ctx)
         hits = assistant.pipeline.search(turn)
+        special = any(s.answer(turn, hits, ctx) is not None for s in assistant.pipeline.stages
+                      if s.name in ("byline", "ledger"))
         an = stage.analyse(turn, hits, ctx, model=neutral, dense_for_all=True)
         X = np.vstack([c.x for c in an.cands]) if an.cands else np.zeros((0, len(ALL)), dtype=np.float32)
         ev = item.get("evidence") or ""
         y = np.array([bool(ev) and overlaps(c.text, ev) for c in an.cands], dtype=bool)
         out.append(Record(qset.name, item, group_of(item, qset), X, y, an.unknown_share,
-                          turn.info.answer_type != "other", len(turn.info.terms), [c.text for c in an.cands]))
+                          turn.info.answer_type != "other", len(turn.info.terms), [c.text for c in an.cands], special))
     return out
 
 
@@ -156,7 +159,7 @@ def fit_head(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 0.5,
 
 
 def _stack(records: list[Record]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rs = [r for r in records if len(r.y)]
+    rs = [r for r in records if len(r.y) and not r.special]
     X = np.vstack([r.X for r in rs]) if rs else np.zeros((0, len(ALL)))
     y = np.concatenate([r.y for r in rs]) if rs else np.zeros(0, dtype=bool)
     # each question weighs the same, whatever its number of candidates
@@ -213,7 +216,7 @@ def heldout_rankings(records: list[Record], C: float, shortlist: int, k: int = 5
         train = [r for r in records if r.group not in f]
         pre, rank = fit_rankers(train, C)
         for r in records:
-            if r.group in f:
+            if r.group in f and not r.special:
                 out.append(Heldout(r, *ranked_probs(r, pre, rank, shortlist)))
     return out
 
@@ -262,7 +265,7 @@ def choose_threshold(probs: np.ndarray, answerable: np.ndarray, limit: float = M
     return float(np.nextafter(un[allowed], 1.0)) if allowed < len(un) else 0.0
 
 
-def fit(records: list[Record], C: float = 0.5, shortlist: int = 12, inner_k: int = 5) -> AnswerModel:
+def fit(records: list[Record], C: float = 0.1, shortlist: int = 12, inner_k: int = 5) -> AnswerModel:
     """The whole model from records: rankers on everything; the runner-up rule, the refusal
     head and its threshold from held-out (inner-fold) rankings and refusal probabilities."""
     pre, rank = fit_rankers(records, C)
@@ -414,7 +417,7 @@ def score_with_scorer(shared: Path, qset: QuestionSet, answers: list[dict], work
 
 
 def main(shared: Path, corpus: Path, workdir: Path | None, write: Path | None, floors: Path | None,
-         console, only: list[str] | None = None, C: float = 0.5, shortlist: int = 12) -> int:
+         console, only: list[str] | None = None, C: float = 0.1, shortlist: int = 12) -> int:
     """`assistant tune`: out-of-fold report (and floors check); optionally write the model fitted on everything."""
     from rich.table import Table
 
