@@ -331,7 +331,7 @@ def test_garbled_figure_is_flagged_in_the_table_and_the_csv(admin_page, app_url)
     assert row.count() == 1 and "garbled" in (row.get_attribute("class") or "")
     assert "⚠" in row.inner_text()
     href = page.get_attribute("#targets-csv a", "href")
-    rows = list(csv.DictReader(io.StringIO(page.request.get(app_url + href).text)))
+    rows = list(csv.DictReader(io.StringIO(page.request.get(app_url + href).text())))
     flagged = [r for r in rows if "613%" in r["value"]]
     assert len(flagged) == 1 and flagged[0]["garbled"].lower() == "true"
     assert all(r["garbled"].lower() == "false" for r in rows if "60%" in r["value"])

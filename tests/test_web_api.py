@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import json
+import re
 import socket
 import threading
 import time
@@ -26,7 +27,6 @@ from assistant.serve.chat import Conversation, Conversations, Question
 from assistant.serve.render import (answer_html, answer_plain, esc, evidence_lead, lead_html, source_card,
                                     text_html)
 from assistant.serve.state import WebState
-from assistant.serve.ui.targets import ledger_view
 from assistant.serve.uploads import check_upload, safe_filename
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -247,8 +247,10 @@ def _citation(text: str, quote: str, n: int = 1, **kw) -> Citation:
                     quote=quote, start=s, end=s + len(quote), **kw)
 
 
-def _doc(text: str, targets: list[dict] | None = None):
-    return SimpleNamespace(text=text, targets=targets or [])
+def _doc(text: str, targets: list[dict] | None = None, warnings: list[dict] | None = None):
+    """A stored document as the renderer reads it: text, ledger rows (stored dicts), ingestion warnings."""
+    base = {"kind": "target", "doc_id": "d<1>", "statement": "s"}
+    return SimpleNamespace(text=text, targets=[{**base, **t} for t in targets or []], warnings=warnings or [])
 
 
 def test_source_card_escapes_everything_and_opens_whole_document():
@@ -290,10 +292,29 @@ def test_evidence_lead_is_the_asked_figure_or_date_word_for_word():
         ("by the end of the year", "More Than 70%", False)
     assert evidence_lead("Who completes the main tasks?", [c], doc) is None  # not a figure or a date
     assert evidence_lead("How many tasks?", [c], _doc(text)) is None  # no figure found in the sentence
-    flagged = _doc(text, [{**row, "garbled": True}])
-    lead = evidence_lead("What share of the main tasks?", [c], flagged)
+    at = text.index("70%")
+    flagged = _doc(text, [row], warnings=[{"start": at, "end": at + 3, "message": "possibly garbled figure"}])
+    lead = evidence_lead("What share of the main tasks?", [c], flagged)  # flagged by the ledger's own rule
     assert lead[2] is True and "check this figure" in lead_html(lead, "en")
     assert "<strong>More Than 70%</strong> · by the end of the year" in lead_html(lead, "en")
+
+
+def test_targets_table_marks_flagged_figures_and_shows_text_once():
+    from assistant.ledger import Target
+    from assistant.serve.ui.targets import target_table
+
+    rows = [Target(statement="Coverage has reached **613%**.", value="613%", kind="reported", doc_id="d",
+                   title="Ports & Rail: the Council's plan", start=0, end=30, garbled=True,
+                   garbled_warning="share of 613% is over 100%: possibly garbled figure"),
+            Target(statement="Build <b>12</b> sidings by 2026.", value="12 sidings", deadline="by 2026",
+                   deadline_norm="2026", kind="target", doc_id="d", title="T", start=40, end=70)]
+    out = target_table(rows)
+    assert out.count("<tr") == 3 and out.count('<tr class="garbled">') == 1
+    assert "⚠ 613%" in out and "possibly garbled figure" in out
+    assert "Ports &amp; Rail: the Council&#x27;s plan" in out and "&amp;amp;" not in out
+    assert "**" not in out and "<b>" not in out and "&lt;b&gt;12&lt;/b&gt;" in out
+    heads = re.findall(r"<th>(.*?)</th>", out)
+    assert heads[:4] == ["Due", "Value", "Statement", "Document"] and "Span" not in heads and "Doc ID" not in heads
 
 
 def _answer(text: str, key_quote: str, **kw) -> Answer:
@@ -429,25 +450,6 @@ def test_feedback_store(tmp_path):
     parsed = list(csv.reader(io.StringIO(store.export_csv())))
     assert parsed[0] == ["ts", "question", "answer", "sources_json", "rating", "comment"]
     assert parsed[1][2] == "A, with \"quotes\"\nand lines" and parsed[2][5] == "wrong year"
-
-
-def test_targets_tab_filters_and_orders_the_ledger():
-    rows = [
-        {"statement": "At least 60% of pilot firms by the end of 2025.", "deadline_norm": "2025", "issuer": "Province",
-         "doc_id": "a", "title": "Plan", "start": 5, "end": 50, "kind": "target"},
-        {"statement": "Connect before December 2024.", "deadline_norm": "2024-12", "issuer": "Harbour",
-         "doc_id": "b", "title": "Notice", "start": 1, "end": 20, "kind": "deadline"},
-        {"statement": "Throughput rose 5%.", "deadline_norm": None, "issuer": "Harbour", "doc_id": "b",
-         "title": "Notice", "start": 30, "end": 40, "kind": "reported"},
-    ]
-    assert [r["doc_id"] for r in ledger_view(rows)] == ["b", "a", "b"]  # by due date, undated last
-    assert [r["start"] for r in ledger_view(rows, issuer=["harbour"])] == [1, 30]
-    assert [r["start"] for r in ledger_view(rows, due_before="2025-06-30")] == [1]
-    assert [r["start"] for r in ledger_view(rows, due_before="2025-12-31")] == [1, 5]
-    assert [r["start"] for r in ledger_view(rows, doc=["a"])] == [5]
-    assert [r["start"] for r in ledger_view(rows, search="PILOT firms")] == [5]
-    with pytest.raises(ValueError):
-        ledger_view(rows, due_before="soon")
 
 
 # ---------------------------------------------------------------------------- guard, paths, exports

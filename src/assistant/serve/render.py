@@ -234,10 +234,11 @@ def _para_bounds(text: str, start: int, end: int, limit: int = 500) -> tuple[int
 
 # ---------------------------------------------------------------------------- the lead above a quote
 
-def _rows_in(doc, start: int, end: int) -> list[dict]:
-    """The document's ledger rows whose statement overlaps [start, end)."""
-    rows = [r if isinstance(r, dict) else r.model_dump() for r in (getattr(doc, "targets", None) or [])]
-    return [r for r in rows if r.get("start", 0) < end and r.get("end", 0) > start]
+def _rows_in(doc, start: int, end: int) -> list:
+    """The document's ledger rows (flagged as the ledger flags them) whose statement overlaps [start, end)."""
+    from assistant.ledger import document_rows
+
+    return [r for r in document_rows(doc) if r.start < end and r.end > start]
 
 
 def _find(quote: str, phrase: str) -> str | None:
@@ -262,11 +263,11 @@ def evidence_lead(question: str, pieces: list[Citation], doc) -> tuple[str, str,
     years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", question))
     best, best_score = None, -1
     for r in _rows_in(doc, min(c.start for c in pieces), max(c.end for c in pieces)):
-        value, comp = r.get("value") or "", r.get("comparator") or ""
         figure = None
-        if value:
-            figure = _find(quote, f"{comp} {value}") or _find(quote, f"{comp}{value}") or _find(quote, value)
-        deadline = _find(quote, r.get("deadline") or "")
+        if r.value:
+            figure = (_find(quote, f"{r.comparator} {r.value}") or _find(quote, f"{r.comparator}{r.value}")
+                      or _find(quote, r.value))
+        deadline = _find(quote, r.deadline)
         if kind == "percent" and not (figure and re.search(r"%|percent|per cent|百分|成", figure)):
             continue
         if kind in ("amount", "number") and not figure:
@@ -274,9 +275,9 @@ def evidence_lead(question: str, pieces: list[Citation], doc) -> tuple[str, str,
         if kind == "date" and not deadline:
             continue
         main, second = (deadline, figure) if kind == "date" else (figure, deadline)
-        score = 2 * bool(years and any(y in (r.get("deadline_norm") or "") for y in years)) + bool(second)
+        score = 2 * bool(years and any(y in (r.deadline_norm or "") for y in years)) + bool(second)
         if score > best_score:
-            best, best_score = (main, second or "", bool(r.get("garbled"))), score
+            best, best_score = (main, second or "", r.garbled), score
     return best
 
 
