@@ -25,7 +25,7 @@ from load import free_port, start_app, stop_app, wait_ready  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 QUESTIONS = ["What share of the main tasks should be completed by the end of 2024?",
-             "到2024年底要完成多大比例的主要任务？"]
+             "2024年要完成多少主要任务？"]
 ANSWERS = "#chat .ans:not(.ans-streaming)"
 
 

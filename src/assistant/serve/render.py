@@ -75,24 +75,29 @@ button.copy-answer{margin-top:6px;font-size:.85em;border:1px solid var(--border-
 .file-results li{margin:2px 0}
 .data-table-wrap{overflow-x:auto;max-height:640px;overflow-y:auto;border:1px solid var(--border-color-primary);
   border-radius:8px}
-table.data-table{width:100%;border-collapse:collapse;font-family:var(--font);font-size:.92em;table-layout:auto}
-table.data-table th{position:sticky;top:0;background:var(--background-fill-secondary);text-align:left;
-  padding:6px 8px;font-weight:600;z-index:1}
-.data-table-wrap table.data-table th,.data-table-wrap table.data-table td{border:none;
+.data-table-wrap table.data-table{width:100%;border:none;margin:0;border-collapse:collapse;font-family:var(--font);
+  font-size:.92em;table-layout:auto}
+.data-table-wrap table.data-table th{position:sticky;top:0;background:var(--background-fill-secondary);
+  text-align:left;padding:6px 8px;font-weight:600;z-index:1;border:none}
+.data-table-wrap table.data-table td{padding:6px 8px;vertical-align:top;border:none;
   border-top:1px solid var(--border-color-primary)}
-table.data-table td{padding:6px 8px;vertical-align:top}
+.data-table-wrap table.data-table tr{border:none}
 table.data-table td.c-nowrap{white-space:nowrap}
 table.data-table td.c-wide{min-width:18em}
+table.data-table td.c-doc{min-width:10em}
 table.data-table td.c-muted{opacity:.75;font-size:.9em}
 table.data-table tr.garbled td{background:rgba(220,38,38,.07)}
 table.data-table tr.garbled td.c-check{color:#b91c1c;font-weight:600}
 @media (max-width:720px){
-  table.data-table thead{display:none}
-  table.data-table,table.data-table tbody,table.data-table tr,table.data-table td{display:block;width:auto}
-  table.data-table tr{border-top:1px solid var(--border-color-primary);padding:6px 4px}
-  table.data-table td{border:none;padding:2px 6px;white-space:normal!important;min-width:0!important}
-  table.data-table td:empty{display:none}
-  table.data-table td::before{content:attr(data-label) ": ";font-weight:600;opacity:.8}
+  .data-table-wrap{border:none;max-height:none}
+  .data-table-wrap table.data-table thead{display:none}
+  .data-table-wrap table.data-table,.data-table-wrap table.data-table tbody,.data-table-wrap table.data-table tr,
+  .data-table-wrap table.data-table td{display:block;width:auto}
+  .data-table-wrap table.data-table tr{border:1px solid var(--border-color-primary);border-radius:8px;margin:0 0 8px;
+    padding:6px 2px}
+  .data-table-wrap table.data-table td{border:none;padding:2px 8px;white-space:normal;min-width:0}
+  .data-table-wrap table.data-table td:empty{display:none}
+  .data-table-wrap table.data-table td::before{content:attr(data-label) ": ";font-weight:600;opacity:.8}
 }
 """
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "What share of the main tasks should be completed by the end of 2024?",
-    "Who is responsible for monitoring progress?",
+    "When will the 2023 local SOE reform assessment be carried out?",
     "What should be done to improve corporate governance?",
 ]
 

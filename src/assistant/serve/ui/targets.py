@@ -20,7 +20,8 @@ from assistant.timeline import timeline_figure
 
 log = logging.getLogger(__name__)
 
-_CLASSES = {"Due": "c-nowrap", "Value": "c-nowrap", "Statement": "c-wide", "Kind": "c-nowrap", "Check": "c-check"}
+_CLASSES = {"Due": "c-nowrap", "Value": "c-nowrap", "Statement": "c-wide", "Document": "c-doc", "Kind": "c-nowrap",
+            "Check": "c-check"}
 
 
 def target_table(rows) -> str:
