@@ -123,11 +123,11 @@ def ask(page, question: str):
     return wait_answers(page, 1).first.locator("xpath=..")
 
 
-def in_view(page, selector_js: str) -> bool:
-    """Whether the element is inside the chat's visible area."""
-    return page.evaluate(f"""(() => {{ const el = {selector_js}; const box = el.closest('.bubble-wrap');
+def card_in_view(card_id: str) -> str:
+    """A JS test: the card's top is inside the chat's visible area (or the card fills it)."""
+    return f"""(() => {{ const el = document.getElementById('{card_id}'); const box = el.closest('.bubble-wrap');
         const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
-        return r.top >= b.top - 2 && r.top < b.bottom; }})()""")
+        return (r.top >= b.top - 2 && r.top < b.bottom) || (r.top <= b.top && r.bottom >= b.bottom); }})()"""
 
 
 def visible_text_has_no_entities(text: str):
@@ -230,14 +230,19 @@ def test_questions_sent_while_answering_are_queued_and_answered_in_order(admin_p
         target = link.get_attribute("href")[1:]
         assert answers.nth(i).locator(f"xpath=..//*[@id='{target}']").count() == 1  # the card is this answer's
         link.click()
-        page.wait_for_function(f"""(() => {{ const el = document.getElementById('{target}');
-            const b = el.closest('.bubble-wrap').getBoundingClientRect(), r = el.getBoundingClientRect();
-            return r.top >= b.top - 2 && r.top < b.bottom; }})()""")
+        page.wait_for_function(card_in_view(target))
     shot(page, "three-answers")
 
 
 def test_refusal_under_a_filter_says_so(browser, app_url):
     ctx, page = login(browser, app_url, READER)  # a page of its own: the filter stays set there
+    since = page.get_by_label("Since (YYYY-MM-DD)")
+    since.fill("soon")
+    page.fill("#question textarea", "Which firms are in the pilot?")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("document.querySelector('#ask-status').innerText.includes('write the date as YYYY-MM-DD')")
+    assert page.input_value("#question textarea") == "Which firms are in the pilot?"  # nothing lost
+    since.fill("")
     page.locator("#filter-docs input").click()
     page.get_by_role("option", name="Harbour district notice").first.click()
     page.keyboard.press("Escape")

@@ -23,7 +23,7 @@ from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
 from assistant.serve import create_app
 from assistant.serve.auth import auth_users, check_password
-from assistant.serve.chat import Conversation, Conversations, Question
+from assistant.serve.chat import MAX_WAITING, Conversation, Conversations, Question, QueueFull
 from assistant.serve.render import (answer_html, answer_plain, esc, evidence_lead, lead_html, source_card,
                                     text_html)
 from assistant.serve.state import WebState
@@ -371,6 +371,11 @@ def test_conversation_queues_questions_in_order():
     assert conv.epoch == epoch + 1 and not conv.pending and not conv.show(epoch, "old answer")
     conv.stop()
     assert not conv.running
+    conv.add(q1)
+    for _ in range(MAX_WAITING - 1):
+        conv.add(q2)
+    with pytest.raises(QueueFull):  # bounded: the question stays in the box with a message
+        conv.add(q3)
 
 
 def test_conversations_are_per_session_and_bounded():

@@ -15,6 +15,13 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 
+MAX_WAITING = 20  # questions one session may have waiting; beyond, the box keeps the question
+
+
+class QueueFull(ValueError):
+    pass
+
+
 @dataclass
 class Question:
     text: str
@@ -35,8 +42,11 @@ class Conversation:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, question: Question) -> bool:
-        """Queue a question; True when the caller must run the queue (no runner yet)."""
+        """Queue a question; True when the caller must run the queue (no runner yet).
+        QueueFull when MAX_WAITING questions already wait."""
         with self.lock:
+            if len(self.pending) >= MAX_WAITING:
+                raise QueueFull(f"{MAX_WAITING} questions are already waiting: send this one when they are answered.")
             self.pending.append(question)
             if self.running:
                 return False

@@ -111,6 +111,23 @@ HEAD = """<script>
     const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t); t.select();
     let ok = false; try { ok = document.execCommand('copy'); } catch (e) {} t.remove(); return ok;
   };
+  // For a moment after a [n] click, keep the card in view: the chat may still scroll itself to
+  // the bottom after its last update. A wheel or touch of the reader's own ends it at once.
+  const keep = card => {
+    const box = card.closest('.bubble-wrap');
+    if (!box) return;
+    let mine = false;
+    const stop = () => { box.removeEventListener('scroll', check); mine = true; };
+    const check = () => {
+      if (mine) return;
+      const r = card.getBoundingClientRect(), b = box.getBoundingClientRect();
+      if (r.bottom < b.top || r.top > b.bottom) card.scrollIntoView({block: 'center'});
+    };
+    box.addEventListener('scroll', check);
+    box.addEventListener('wheel', stop, {once: true, passive: true});
+    box.addEventListener('touchstart', stop, {once: true, passive: true});
+    setTimeout(stop, 2000);
+  };
   document.addEventListener('click', ev => {
     const el = ev.target instanceof Element ? ev.target : null;
     const cite = el && el.closest('a.cite');
@@ -118,14 +135,9 @@ HEAD = """<script>
       const card = document.getElementById(decodeURIComponent(cite.getAttribute('href').slice(1)));
       if (!card) return;
       ev.preventDefault();
-      card.scrollIntoView({block: 'center', behavior: 'smooth'});
+      card.scrollIntoView({block: 'center'});
       flash(card);
-      // the chat may still be scrolling itself to the bottom after its last update: bring the card back
-      setTimeout(() => {
-        const box = card.closest('.bubble-wrap'), r = card.getBoundingClientRect();
-        const b = box ? box.getBoundingClientRect() : {top: 0, bottom: innerHeight};
-        if (r.bottom < b.top || r.top > b.bottom) card.scrollIntoView({block: 'center'});
-      }, 450);
+      keep(card);
       return;
     }
     const btn = el && el.closest('button.copy-answer');

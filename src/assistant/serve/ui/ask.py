@@ -114,10 +114,12 @@ def build(state: WebState) -> SimpleNamespace:
         try:
             filters = filters_from(docs_sel, issuers_sel, since, until)
             clean_question(message, settings.max_question_chars)
-        except (ValueError, QuestionError) as exc:  # the question stays in the box
+            runner = conv.add(Question(message, filters, question_language(message)))
+        except (ValueError, QuestionError) as exc:  # a bad date, a bad question, a full queue: it stays in the box
+            gr.Warning(esc(str(exc)))
             yield gr.skip(), gr.skip(), note_html(str(exc), "warn")
             return
-        if not conv.add(Question(message, filters, question_language(message))):
+        if not runner:
             yield "", conv.view(_queued), status_html(conv)  # the runner answers it in turn
             return
         box: Any = ""  # the box is cleared once; later updates leave what is being typed alone
