@@ -425,7 +425,9 @@ def test_training_tab(admin_page):
     page.click("#training-btn")
     page.wait_for_function("document.querySelector('#training-quiz').innerText.includes('Answer')"
                            " && document.querySelector('#training-brief').innerText.includes('Training brief')")
-    assert "Answer" in page.inner_text("#training-quiz")
+    brief = page.inner_text("#training-brief")
+    assert "Answer" in page.inner_text("#training-quiz") and "12 new freight sidings" in brief
+    assert "**" not in brief and "**" not in page.inner_text("#training-quiz")  # a document's bold markers
     assert page.evaluate("typeof window.__xss") == "undefined"
     shot(page, "training")
 

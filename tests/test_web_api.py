@@ -241,6 +241,14 @@ def test_text_html_marks_the_span_drops_markdown_and_escapes_once():
     assert text_html(text, s + 3, e, [(s, s + 10)]) == "<mark>least </mark>60% by 2025."  # a window of the text
 
 
+def test_safe_md_neutralises_html_and_drops_quoted_bold_markers():
+    from assistant.serve.render import safe_md
+
+    out = safe_md(r"- “The office shall build \*\*12 sidings\*\* by 2026.” <img src=x> \<b> 2 \* 3")
+    assert "12 sidings by 2026" in out and "\\*\\*" not in out and "2 \\* 3" in out
+    assert "<img" not in out and "<b>" not in out and out.count("&lt;") == 2
+
+
 def _citation(text: str, quote: str, n: int = 1, **kw) -> Citation:
     s = text.index(quote)
     return Citation(n=n, doc_id="d<1>", title="T <script>alert(1)</script>", issuer="I & Co", date="2024-01-01",

@@ -181,9 +181,10 @@ def download_link(url: str, label: str) -> str:
 
 
 def safe_md(text: str) -> str:
-    """Markdown from our own modules, with any raw HTML from documents neutralised
-    (`<` and an already backslashed `\\<` both become the `&lt;` entity)."""
-    return re.sub(r"\\?<", "&lt;", text or "")
+    """Markdown from our own modules (the training brief and quiz), with any raw HTML from documents
+    neutralised (`<` and an already backslashed `\\<` both become the `&lt;` entity) and a document's
+    own bold markers, which those modules quote backslashed (`\\*\\*`), dropped rather than shown."""
+    return re.sub(r"(?:\\\*){2,}", "", re.sub(r"\\?<", "&lt;", text or ""))
 
 
 def note_html(text: str, kind: str = "") -> str:

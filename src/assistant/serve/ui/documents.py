@@ -194,15 +194,15 @@ def build(state: WebState) -> SimpleNamespace:
         gr.Markdown("### Remove or re-index")
         with gr.Row(equal_height=True):
             rm_doc = gr.Dropdown([], label="Document to remove", scale=3, min_width=200, elem_id="remove-choice")
-            rm_btn = gr.Button("Remove…", variant="stop", scale=1, min_width=120, elem_id="remove-btn")
+            rm_btn = gr.Button("Remove…", variant="stop", scale=0, min_width=160, elem_id="remove-btn")
         with gr.Group(visible=False, elem_id="remove-confirm") as rm_box:
             rm_text = gr.HTML()
             with gr.Row():
                 rm_yes = gr.Button("Yes, remove it", variant="stop", elem_id="remove-yes")
                 rm_no = gr.Button("Cancel", elem_id="remove-no")
         with gr.Row():
-            re_btn = gr.Button("Re-index everything…", scale=0, min_width=220, elem_id="reindex-btn")
-            fb_export = gr.Button("Export feedback (CSV)", scale=0, min_width=220, elem_id="feedback-export")
+            re_btn = gr.Button("Re-index everything…", size="sm", scale=0, min_width=240, elem_id="reindex-btn")
+            fb_export = gr.Button("Export feedback (CSV)", size="sm", scale=0, min_width=240, elem_id="feedback-export")
             fb_file = gr.HTML(visible=False, elem_id="feedback-file")
         with gr.Group(visible=False, elem_id="reindex-confirm") as re_box:
             gr.HTML(note_html("Re-index everything? Every file of the corpus folder and the uploads is read again "
