@@ -210,7 +210,7 @@ def test_invented_figure_is_marked_in_warn_mode(assistant, fake, server):
 
 @pytest.mark.parametrize("reply,kind", [
     ("Riverside Province will connect at least 85% of rural households to piped water by the end of 2026.", "uncited_sentence"),
-    ("Riverside Province will connect at least 85% of rural households to piped water by the end of 2026 [9].", "unknown_citation"),
+    ("Riverside Province will connect at least 85% of rural households to piped water by the end of 2026 [99].", "unknown_citation"),
 ])
 def test_missing_or_nonexistent_citation_is_caught(llm, server, reply, kind):
     server.script = lambda b: reply

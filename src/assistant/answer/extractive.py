@@ -87,10 +87,14 @@ class ExtractiveStage:
         if info.expected_items or info.answer_type == "list":
             for i, c in enumerate(cands[:6]):
                 d = ctx.documents.get(c.doc_id)
-                if d is not None and len(enumeration(c, d.text)) >= 2:
+                items = (list_items(c, info.expected_items, d.text) if info.expected_items else []) or enumeration(c, d.text) \
+                    if d is not None else []
+                if len(items) >= 2:
                     qx_i = question_vector(np.array([c.p] + [x.p for x in cands[:2] if x is not c][:1]), c.x, share,
                                            info.answer_type != "other", len(weights))
                     p_list = float(model.refusal.prob(qx_i)[0])
+                    if info.expected_items and len(items) - (0 if items[0] is not c else 1) == info.expected_items:
+                        p_list = max(p_list, c.p)  # a list of exactly the asked number of items, led by a likely sentence
                     break
         return Analysis(cands=cands, unknown=unknown, unknown_share=share, qx=qx, p_answer=p_answer, p_list=p_list)
 
@@ -297,7 +301,7 @@ def unknown_terms(info: QuestionInfo, ctx: AnswerContext, cands: list[Candidate]
     return unknown
 
 
-SYNONYM = 0.6  # word-vector cosine from which a passage word counts as naming the same thing
+SYNONYM = 0.7  # word-vector cosine from which a passage word counts as naming the same thing
 
 
 def _without_synonyms(unknown: list[str], info: QuestionInfo, ctx: AnswerContext, cands: list[Candidate]) -> list[str]:

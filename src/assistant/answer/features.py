@@ -202,7 +202,9 @@ def term_weights(info: QuestionInfo, idf: dict[str, float]) -> dict[str, float]:
     out = {}
     for t in info.terms:
         w = idf.get(t, top)
-        if t in info.category_terms or t in info.borrowed_terms:
+        if t in info.borrowed_terms and info.focus:
+            w *= 0.1  # a follow-up with a subject of its own: the earlier question only sets the scene
+        elif t in info.category_terms or t in info.borrowed_terms:
             w *= 0.3
         out[t] = w
     return out
@@ -366,7 +368,7 @@ class Features:
             return
         i_dense, i_gap = (ALL.index(n) for n in DENSE)
         if self.ctx.embed_sentences is not None:
-            vecs = self.ctx.embed_sentences([self.info.text] + [c.text for c in cands])
+            vecs = self.ctx.embed_sentences([self.info.focus or self.info.text] + [c.text for c in cands])
             sims = vecs[1:] @ vecs[0]
             top = float(sims.max())
             for c, s in zip(cands, sims):

@@ -89,9 +89,12 @@ class Source:
 
     @property
     def check_text(self) -> str:
-        """What the grounding check compares figures with: what the model saw of this
-        source (title, issuer, date, text), without the source number itself."""
-        return re.sub(r'^<source n="\d+"', "<source", self.block)
+        """What the grounding check compares figures with: the source's title and text as the
+        model saw them. Not its number or its date attribute: a date of publication is no
+        support for a deadline the answer states."""
+        m = self.hit.chunk.metadata
+        body = self.block.split("\n", 1)[1].rsplit("\n</source>", 1)[0] if "\n" in self.block else self.block
+        return f"{m.get('title') or self.hit.chunk.doc_id}\n{body}"
 
 
 OMITTED = "[sentence omitted: it addresses AI models]"
@@ -252,7 +255,7 @@ class GeneratedStage:
         if not text:
             ctx.warnings.append(f"The LLM at {endpoint(settings)} returned an empty answer." + FALLBACK)
             return None
-        result = grounding.check(text, {s.n: s.check_text for s in sources})
+        result = grounding.check(text, {s.n: s.check_text for s in sources}, question=turn.standalone)
         report = Grounding(ok=result.ok, checked=True, failures=[f.to_dict() for f in result.failures])
         if result.refusal:  # the extractive stage refuses, with its closest passages
             ctx.grounding, ctx.must_refuse, ctx.refused_by = report, "the generated answer says the documents do not contain it", self.name

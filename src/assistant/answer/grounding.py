@@ -171,7 +171,7 @@ def is_refusal(text: str) -> bool:
 
 @dataclass
 class Failure:
-    kind: str          # unknown_citation | unsupported_figure | uncited_sentence
+    kind: str          # unknown_citation | unsupported_figure | figure_out_of_context | uncited_sentence | off_topic
     text: str          # the marker, the figure or the sentence
     message: str
     sentence: str = ""
@@ -196,12 +196,27 @@ class GroundingResult:
         return [f.message for f in self.failures]
 
 
-def check(answer: str, sources: dict[int, str]) -> GroundingResult:
-    """Check a generated answer against the numbered source texts it was given
-    (each text should include the title and date the model saw)."""
+def _content(text: str) -> set[str]:
+    """The words of a text that carry meaning (stems, no figures, no stop words)."""
+    from assistant.lexical import tokenize
+
+    return {t for t in tokenize(CITE.sub(" ", text).replace("-", " ")) if not t[0].isdigit()}
+
+
+def _source_sentences(text: str) -> list[tuple[set[tuple[str, str]], set[str]]]:
+    """Each sentence of a source: its figures and its content words."""
+    return [(figure_keys(m.group(0)), _content(m.group(0))) for m in _SOURCE_SENT.finditer(text) if m.group(0).strip()]
+
+
+def check(answer: str, sources: dict[int, str], question: str | None = None) -> GroundingResult:
+    """Check a generated answer against the numbered source texts it was given (the text
+    the model saw of each, without its source number). With `question`, an answer must
+    also be about it: share a content word with it."""
     if is_refusal(answer):
         return GroundingResult(ok=True, marked=answer, refusal=True)
-    keys = {n: figure_keys(without_instructions(t)) for n, t in sources.items()}
+    clean = {n: without_instructions(t) for n, t in sources.items()}
+    keys = {n: figure_keys(t) for n, t in clean.items()}
+    sents = {n: _source_sentences(t) for n, t in clean.items()}
     failures: list[Failure] = []
     used: dict[int, list[str]] = {}
     all_cited = {n for n in cited_numbers(answer) if n in sources}
@@ -224,11 +239,20 @@ def check(answer: str, sources: dict[int, str]) -> GroundingResult:
         pool = valid or sorted(all_cited)
         src_keys = set().union(*(keys[n] for n in pool)) if pool else set()
         where = ", ".join(f"[{n}]" for n in pool) or "any cited source"
+        said = _content(sent)
         for f in (f for f in figs if s <= f.start < e):
             if not is_grounded_figure(f, src_keys):
                 failures.append(Failure("unsupported_figure", f.text.strip(),
                                         f"The figure \u201c{f.text.strip()}\u201d is not in {where}.",
                                         sent, f.start, f.end))
+            elif said and not any(is_grounded_figure(f, fk) and (ws & said) for n in pool for fk, ws in sents[n]):
+                # the figure is in the source, but in a sentence about something else
+                failures.append(Failure("figure_out_of_context", f.text.strip(),
+                                        f"The figure \u201c{f.text.strip()}\u201d is in {where}, but not in a sentence "
+                                        f"about what this sentence says.", sent, f.start, f.end))
+    if question is not None and not failures and not (_content(answer) & _content(question)):
+        failures.append(Failure("off_topic", _short(answer), "The answer does not take up any word of the question.",
+                                answer, 0, len(answer)))
     return GroundingResult(ok=not failures, failures=failures, used=used, marked=mark(answer, failures))
 
 
@@ -237,7 +261,7 @@ def mark(answer: str, failures: list[Failure]) -> str:
     uncited sentences followed by "⚠[no source]"."""
     edits: list[tuple[int, int, str]] = []
     for f in failures:
-        if f.kind in ("unsupported_figure", "unknown_citation"):
+        if f.kind in ("unsupported_figure", "unknown_citation", "figure_out_of_context"):
             edits.append((f.start, f.start, "\u26a0"))
         elif f.kind == "uncited_sentence":
             edits.append((f.end, f.end, " \u26a0[no source]"))

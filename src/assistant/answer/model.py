@@ -26,7 +26,7 @@ DEFAULT_PATH = Path(__file__).with_name("answer_model.json")
 
 QUESTION = ["p1_logit", "p2_logit", "margin", "unknown_share", "any_unknown", "best_cov_sent", "best_cov_untitled",
             "best_type_miss", "best_period_conflict", "best_period_implicit", "best_scope", "best_doc_miss", "best_dense",
-            "best_hit_fused", "typed", "log_terms"]
+            "best_hit_fused", "best_num_match", "typed", "log_terms"]
 
 
 class LinearHead(BaseModel):
@@ -100,4 +100,4 @@ def question_vector(p_sorted: np.ndarray, best_x: np.ndarray | None, unknown_sha
     return np.array([logit(p1), logit(p2), logit(p1) - logit(p2), unknown_share, float(unknown_share > 0),
                      get("cov_sent"), get("cov_untitled"), get("type_miss"), get("period_conflict"),
                      get("period_implicit"), get("scope"), get("doc_miss"), get("dense"), get("hit_fused"),
-                     float(typed), math.log1p(n_terms)], dtype=np.float64)
+                     get("num_match"), float(typed), math.log1p(n_terms)], dtype=np.float64)

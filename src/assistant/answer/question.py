@@ -36,6 +36,7 @@ class QuestionInfo:
     frame_terms: set[str] = field(default_factory=set)  # "what is the deadline for", "how large": they ask, not name
     comparison: bool = False  # "how does X compare with Y", "2022年和2023年……各是多少"
     parts: list[str] = field(default_factory=list)  # a comparison's sides as questions of their own
+    focus: str = ""  # what the answer must be about, in words (a follow-up with a subject of its own: its own words)
     borrowed_terms: set[str] = field(default_factory=set)  # from an earlier turn: weigh less
     source_terms: set[str] = field(default_factory=set)  # "according to its January 2024 press conference": the source, not the answer
 
@@ -107,13 +108,21 @@ def analyse(question: str) -> QuestionInfo:
                         source_terms=source_terms(question) & set(terms))
 
 
-def analyse_turn(question: str, standalone: str) -> QuestionInfo:
+def analyse_turn(question: str, standalone: str, previous: str | None = None) -> QuestionInfo:
     """Analyse the standalone form of a follow-up; the words it borrowed from earlier turns weigh less."""
     info = analyse(question)
     if standalone != question:
-        own = set(info.terms)
+        own, own_years = set(info.terms), info.years
         info = analyse(standalone)
         info.borrowed_terms = set(info.terms) - own
+        own_topic = own - FRAME_WORDS
+        earlier = set(analyse(previous).terms) if previous else set(info.borrowed_terms)
+        if len(own_topic) >= 2 and not own_years and not (own_topic & earlier):
+            # a follow-up with a subject of its own, sharing nothing with the earlier question ("and the survey of
+            # reservoirs?"): no borrowed period or kind of answer, and its own words say what the answer is about
+            info.years = []
+            info.focus = question
+            info.answer_type = answer_type(question)
     return info
 
 

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from assistant.answer.question import QuestionInfo, analyse_turn, standalone_question
+from assistant.answer.question import QuestionInfo, analyse_turn, history_questions, standalone_question
 from assistant.retrieval import Filters
 
 
@@ -81,5 +81,7 @@ def build_turn(question: Any, history: Any = None, filters: Filters | dict | Non
         standalone = condense(q, messages)
     if not standalone:
         standalone = standalone_question(q, messages)
-    return Turn(question=q, standalone=standalone, info=analyse_turn(q, standalone), history=messages,
+    previous = history_questions(messages)
+    return Turn(question=q, standalone=standalone, info=analyse_turn(q, standalone, previous[-1] if previous else None),
+                history=messages,
                 filters=Filters.from_any(filters), id=id)
