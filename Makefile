@@ -6,7 +6,7 @@ SHARED ?= ../shared
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test eval bench browser clean
+.PHONY: install run test eval bench browser screenshots clean
 
 # Set-up: a virtualenv, torch pinned to the CPU build on disk (a bare `torch`
 # would pull a multi-GB CUDA build), then the project with its dev extras, then
@@ -48,6 +48,10 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/cli_startup.py
+
+# The README's screenshots, from the shipped corpus in a real browser (benchmarks/screenshots.py).
+screenshots: install browser
+	$(BIN)/python benchmarks/screenshots.py
 
 clean:
 	rm -rf data .pytest_cache

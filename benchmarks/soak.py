@@ -24,8 +24,10 @@ Exit status 1 when a chunk is lost, extra or duplicated, or an error other than 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import random
+import re
 import shutil
 import tempfile
 import threading
@@ -115,16 +117,16 @@ def ui_reader(url: str, seed: int, stop: threading.Event, stats: Stats) -> None:
             q, n = rng.choice(QUESTIONS), n + 1
             t0 = time.perf_counter()
             try:
-                event, data = gradio_call(c, "respond", [q, [], [], [], "", ""], f"soak-ui-{seed}-{n}")
+                event, data = gradio_call(c, "respond", [q, [], [], "", ""], f"soak-ui-{seed}-{n}")
                 chat = next((v for v in data or [] if isinstance(v, list) and v and isinstance(v[-1], dict)), [{}])
                 reply = chat[-1].get("content", "")  # a string, or Gradio's [{"type": "text", "text": ...}]
                 reply = reply if isinstance(reply, str) else " ".join(
                     part.get("text", "") for part in reply if isinstance(part, dict))
                 if event != "complete":
                     stats.add(f"event {event}", sample=json.dumps(data))
-                elif reply.startswith("⚠️") and any(w in reply for w in STORE_DOWN):
+                elif 'class="msg-warn"' in reply and any(w in reply for w in STORE_DOWN):
                     stats.add("store down (message)", sample=reply)
-                elif reply.startswith("⚠️"):
+                elif 'class="msg-warn"' in reply:
                     stats.add("other warning", sample=reply)
                 else:
                     stats.add("answered", time.perf_counter() - t0)
@@ -148,8 +150,8 @@ class Admin:
 
     def doc_ids(self, session: str) -> dict[str, str]:
         event, data = gradio_call(self.c, "refresh", [], session)
-        table = next((v for v in data or [] if isinstance(v, dict) and "Doc ID" in (v.get("headers") or [])), None)
-        return {row[5]: row[6] for row in (table or {}).get("data", [])}
+        table = next((v for v in data or [] if isinstance(v, str) and 'class="data-table' in v), "")
+        return {html.unescape(f): html.unescape(d) for d, f in re.findall(r'data-doc="([^"]*)" data-file="([^"]*)"', table)}
 
     def upload(self, path: Path) -> bool:
         r = self.c.post("/gradio_api/upload", files={"files": (path.name, path.read_bytes())})
@@ -158,7 +160,7 @@ class Admin:
         t0 = time.perf_counter()
         event, data = gradio_call(self.c, "upload", [[f]], f"soak-admin-{self.n}")
         message = (data or [""])[0] or ""
-        if event == "complete" and "Uploaded" in message and ("added 1" in message or "updated 1" in message or "unchanged 1" in message):
+        if event == "complete" and "✅" in message and ("added 1" in message or "updated 1" in message or "unchanged 1" in message):
             self.stats.add("answered", time.perf_counter() - t0)
             return True
         self.stats.add("upload: store down (kept, retried)" if any(w in message for w in STORE_DOWN)
@@ -174,7 +176,7 @@ class Admin:
         t0 = time.perf_counter()
         event, data = gradio_call(self.c, "remove", [doc], session)
         message = (data or [""])[0] or ""
-        if event == "complete" and message.startswith("Removed"):
+        if event == "complete" and "Removed" in message:
             self.stats.add("answered", time.perf_counter() - t0)
             return True
         self.stats.add("remove: store down (retried)" if any(w in message for w in STORE_DOWN)

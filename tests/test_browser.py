@@ -1,17 +1,20 @@
-"""The real app (`python app.py`) driven by Playwright in Debian's Chromium.
+"""The real app (`python app.py`) driven by Playwright in Debian's Chromium, at 1366 px and 390 px.
 
-One app process per module, with authentication on (admin + reader), indexing a
-temporary corpus of the two fixture documents in tests/fixtures/web/ (one of them
-carries `<script>` and `<img onerror>` text). Screenshots go to tests/screenshots/,
-and the Ask and Targets ones are copied to docs/screenshots/.
+One app process for the module, with login on (admin + reader), over a temporary corpus:
+the two fixture documents of tests/fixtures/web/ (one carries `<script>` and `<img onerror>`
+text), a long plan with apostrophes, ampersands and Markdown in tests/fixtures/web-extra/,
+and the repository's own corpus/ document (its "613%" is a figure ingestion flags).
+Screenshots of each step go to tests/screenshots/ (the README's come from `make screenshots`).
 
-Needs /usr/bin/chromium (apt-get install chromium); never `playwright install`.
+Every wait is on content (a selector, a text, a condition), never a fixed pause.
+Needs /usr/bin/chromium (`make browser`); never `playwright install`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
-import time
 from pathlib import Path
 
 import httpx
@@ -22,18 +25,19 @@ from serving import app_process
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures" / "web"
+FIXTURES = ROOT / "tests" / "fixtures"
 SHOTS = ROOT / "tests" / "screenshots"
-DOC_SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
 ADMIN, READER = ("admin", "secret"), ("reader", "pw")
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000
+WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
+PILOT = "What share of pilot firms should adopt a modern board of directors by the end of 2025?"
+SIDINGS = "How many new freight sidings will the Council's rail office build?"
 
 if not Path(CHROMIUM).exists():  # a missing browser fails the suite, it never skips it
-    raise RuntimeError(f"Debian chromium is not installed at {CHROMIUM}: run `make browser` (apt-get install chromium chromium-driver)")
-
+    raise RuntimeError(f"Debian chromium is not installed at {CHROMIUM}: run `make browser`")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,7 @@ def app_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     corpus = tmp / "corpus"
     corpus.mkdir()
-    for f in FIXTURES.iterdir():
+    for f in [*(FIXTURES / "web").iterdir(), *(FIXTURES / "web-extra").iterdir(), *(ROOT / "corpus").iterdir()]:
         shutil.copy(f, corpus / f.name)
     env = {"ASSISTANT_DATA_DIR": str(tmp / "data"), "ASSISTANT_CORPUS_DIR": str(corpus),
            "ASSISTANT_USERS": f"{ADMIN[0]}:{ADMIN[1]}:admin,{READER[0]}:{READER[1]}", "ASSISTANT_AUTH_FILE": None}
@@ -60,7 +64,8 @@ def browser():
 
 
 def login(browser, url, user, viewport=None):
-    ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 1000})
+    ctx = browser.new_context(viewport=viewport or WIDE)
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
     ctx.set_default_timeout(TIMEOUT_MS)
     page = ctx.new_page()
     page.goto(url + "/")
@@ -78,36 +83,59 @@ def admin_page(browser, app_url):
     ctx.close()
 
 
-def shot(page, name: str, publish: bool = False):
+def shot(page, name: str):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if publish:
-        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, DOC_SHOTS / f"{name}.png")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def open_tab(page, name: str):
     page.get_by_role("tab", name=name).click()
 
 
-def ask(page, question: str, doc: str | None = None):
-    """Ask in a fresh conversation and wait for the final answer (source cards or refusal banner)."""
+ANSWERS = "#chat .ans:not(.ans-streaming)"
+
+
+def new_conversation(page):
     open_tab(page, "Ask")
-    page.get_by_role("button", name="New conversation").click()
-    page.wait_for_function("!document.querySelector('#sources .src-card, #sources .src-refusal')")
+    page.click("#new-conversation")
+    page.wait_for_function(f"!document.querySelector('{ANSWERS}')")
+
+
+def send(page, question: str):
+    """Type a question and send it; returns once the box is empty again (the question was taken)."""
     page.fill("#question textarea", question)
-    page.click("#ask-btn")
-    sel = f'#sources .src-card[data-doc="{doc}"]' if doc else "#sources .src-card, #sources .src-refusal"
-    page.wait_for_selector(sel)
-    return page
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("document.querySelector('#question textarea').value === ''")
 
 
-def table_rows(page, elem_id: str) -> list[str]:
-    return [r.inner_text() for r in page.query_selector_all(f"#{elem_id} .virtual-row")]
+def wait_answers(page, n: int):
+    """Wait until the chat holds n finished answers and nothing is being answered."""
+    page.wait_for_function(f"document.querySelectorAll('{ANSWERS}').length >= {n}"
+                           " && !document.querySelector('#chat .ans-streaming')"
+                           " && !document.querySelector('#ask-status').innerText.includes('Answering')")
+    return page.locator(ANSWERS)
 
 
-# ---------------------------------------------------------------------------- tests
+def ask(page, question: str):
+    """Ask in a fresh conversation; returns the answer's message element."""
+    new_conversation(page)
+    send(page, question)
+    return wait_answers(page, 1).first.locator("xpath=..")
+
+
+def card_in_view(card_id: str) -> str:
+    """A JS test: the card's top is inside the chat's visible area (or the card fills it)."""
+    return f"""(() => {{ const el = document.getElementById('{card_id}'); const box = el.closest('.bubble-wrap');
+        const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+        return (r.top >= b.top - 2 && r.top < b.bottom) || (r.top <= b.top && r.bottom >= b.bottom); }})()"""
+
+
+def visible_text_has_no_entities(text: str):
+    for bad in ("&#x27;", "&amp;", "&lt;", "&gt;", "&quot;", "**", "##"):
+        assert bad not in text, (bad, text[:400])
+
+
+# ---------------------------------------------------------------------------- the Ask tab
 
 def test_page_loads_without_script_errors(browser, app_url):
     ctx, page = login(browser, app_url, ADMIN)
@@ -116,120 +144,267 @@ def test_page_loads_without_script_errors(browser, app_url):
     page.reload()
     page.wait_for_selector("#question textarea")
     page.wait_for_function("document.querySelector('#index-status').innerText.includes('Signed in as')")
-    assert "2 documents indexed" in page.inner_text("#index-status")
+    assert "4 documents indexed" in page.inner_text("#index-status")
     assert errors == []
     ctx.close()
 
 
-def test_ask_shows_cited_answer_and_source_card(admin_page):
-    page = ask(admin_page, "What share of pilot firms should adopt a modern board of directors by the end of 2025?",
-               doc="provincial-reform-plan")
-    chat = page.inner_text("#chat")
-    assert "At least 60% of pilot firms shall adopt a modern board of directors by the end of 2025." in chat
-    assert "[1]" in chat and "Sources" in chat and "Provincial reform plan for pilot enterprises" in chat
-    card = page.locator("#sources .src-card").first
+def test_answer_carries_its_sources_quote_lead_and_whole_document(admin_page):
+    page = admin_page
+    message = ask(page, PILOT)
+    text = message.inner_text()
+    assert "At least 60% of pilot firms shall adopt a modern board of directors by the end of 2025." in text
+    card = message.locator(".src-card").first
     assert "Provincial reform plan for pilot enterprises" in card.inner_text()
     assert "Provincial Reform Commission" in card.inner_text() and "2024-03-15" in card.inner_text()
     assert "At least 60% of pilot firms" in card.locator(".src-para mark").inner_text()
+    lead = card.locator(".src-lead")  # the asked figure, word for word from the quote, marked as quoted
+    assert lead.locator("strong").inner_text() == "At least 60%" and "by the end of 2025" in lead.inner_text()
+    assert "quoted" in lead.inner_text().lower()
     # the whole document opens with the quote highlighted at its place
     assert not card.locator(".src-full").is_visible()
     card.locator("summary").click()
     full = card.locator(".src-full")
-    assert full.is_visible()
-    assert "Funding" in full.inner_text() and "progress report every quarter" in full.inner_text()
+    assert full.is_visible() and "Funding" in full.inner_text() and "progress report every quarter" in full.inner_text()
     assert "At least 60%" in full.locator("mark").inner_text()
-    # copy-ready plain text with numbered sources
-    page.get_by_text("Copy answer with citations").click()
-    plain = page.input_value("#plain-answer textarea")
+    # copy-ready plain text with numbered sources, from the answer's own button
+    message.locator("button.copy-answer").click()
+    page.wait_for_function("document.querySelector('#chat button.copy-answer').dataset.done === '1'")
+    plain = page.evaluate("navigator.clipboard.readText()")
     assert plain.startswith("At least 60%") and "Sources:\n[1] Provincial reform plan" in plain
-    shot(page, "ask", publish=True)
+    shot(page, "ask")
 
 
-def test_unanswerable_question_is_refused(admin_page):
-    page = ask(admin_page, "What is the population of the planet Mars?")
-    assert page.locator("#sources .src-refusal").is_visible()
-    assert "Not in the documents" in page.inner_text("#sources")
-    assert "Not in the documents" in page.inner_text("#chat")
-    shot(page, "refusal")
+def test_whole_document_opens_scrolled_to_the_passage(admin_page):
+    page = admin_page
+    message = ask(page, SIDINGS)
+    card = message.locator(".src-card").first
+    assert "12 new freight sidings" in card.locator(".src-para mark").inner_text()
+    card.locator("summary").click()
+    page.wait_for_function("""(() => { const f = document.querySelector('#chat .src-doc[open] .src-full');
+        const m = f && f.querySelector('mark'); return m && f.scrollTop > 0
+          && m.offsetTop >= f.scrollTop && m.offsetTop < f.scrollTop + f.clientHeight; })()""")
+    assert page.evaluate("(() => { const f = document.querySelector('#chat .src-doc[open] .src-full');"
+                         " return f.querySelector('mark').offsetTop > f.clientHeight; })()")  # it had to scroll
+
+
+def test_apostrophes_ampersands_and_markdown_show_as_written(admin_page):
+    page = admin_page
+    message = ask(page, SIDINGS)
+    chat = page.inner_text("#chat")
+    assert SIDINGS in chat  # the question bubble, apostrophe included
+    assert "The Council's rail office shall build 12 new freight sidings by the end of 2026." in chat
+    assert "Ports & Rail: the Council's freight plan" in message.locator(".src-head").first.inner_text()
+    assert "O'Brien & Partners Transport Council" in message.locator(".src-meta").first.inner_text()
+    visible_text_has_no_entities(chat)
+    new_conversation(page)
+    send(page, "What's the Mars & Venus rover budget?")
+    wait_answers(page, 1)
+    chat = page.inner_text("#chat")
+    assert "What's the Mars & Venus rover budget?" in chat and "Not in the documents" in chat
+    assert "Why:" in chat
+    visible_text_has_no_entities(chat)
+    for tab, table in (("Documents", "#docs-table"), ("Targets & deadlines", "#targets-table")):
+        open_tab(page, tab)
+        page.wait_for_function(f"document.querySelector('{table}').innerText.includes(\"the Council's freight plan\")")
+        visible_text_has_no_entities(page.inner_text(table))
+
+
+def test_questions_sent_while_answering_are_queued_and_answered_in_order(admin_page):
+    page = admin_page
+    new_conversation(page)
+    questions = [PILOT, "When must port operators connect to the shared logistics platform?", SIDINGS]
+    for q in questions:  # back to back: each is sent as soon as the box takes it
+        send(page, q)
+    answers = wait_answers(page, 3)
+    assert answers.count() == 3
+    users = page.locator("#chat [data-testid=user]").all_inner_texts()
+    assert [u.strip() for u in users] == questions  # in the order sent, none lost
+    texts = answers.all_inner_texts()
+    assert "At least 60% of pilot firms" in texts[0]
+    assert "December 2024" in texts[1]
+    assert "12 new freight sidings" in texts[2]
+    # every answer's [n] still reaches its own card after the third question
+    for i in range(3):
+        link = answers.nth(i).locator("a.cite").first
+        target = link.get_attribute("href")[1:]
+        assert answers.nth(i).locator(f"xpath=..//*[@id='{target}']").count() == 1  # the card is this answer's
+        link.click()
+        page.wait_for_function(card_in_view(target))
+    shot(page, "three-answers")
+
+
+def test_refusal_under_a_filter_says_so(browser, app_url):
+    ctx, page = login(browser, app_url, READER)  # a page of its own: the filter stays set there
+    since = page.get_by_label("Since (YYYY-MM-DD)")
+    since.fill("soon")
+    page.fill("#question textarea", "Which firms are in the pilot?")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("document.querySelector('#ask-status').innerText.includes('write the date as YYYY-MM-DD')")
+    assert page.input_value("#question textarea") == "Which firms are in the pilot?"  # nothing lost
+    since.fill("")
+    page.locator("#filter-docs input").click()
+    page.get_by_role("option", name="Harbour district notice").first.click()
+    page.keyboard.press("Escape")
+    send(page, "How many independent directors will the province train?")
+    wait_answers(page, 1)
+    chat = page.inner_text("#chat")
+    assert "Not in the documents" in chat and "Only the documents selected by the active filter were searched" in chat
+    ctx.close()
 
 
 def test_script_in_document_shows_as_text_and_does_not_run(admin_page):
-    page = ask(admin_page, "What markup must web forms reject?", doc="harbour-notice")
-    text = page.inner_text("#sources")
+    page = admin_page
+    message = ask(page, "What markup must web forms reject?")
+    text = message.inner_text()
     assert "<script>window.__xss=1</script>" in text
     assert '<img src=x onerror="window.__xss=2">' in text
     assert "Harbour district notice on <script> handling" in text
-    assert "<script>window.__xss=1</script>" in page.inner_text("#chat")
     assert page.evaluate("typeof window.__xss") == "undefined"
-    assert page.evaluate("document.querySelectorAll('#sources script, #sources img, #chat img[src=x]').length") == 0
-    page.locator('#sources .src-card[data-doc="harbour-notice"] summary').first.click()
+    assert page.evaluate("document.querySelectorAll('#chat script, #chat img[src=x]').length") == 0
+    message.locator(".src-card summary").first.click()
     assert page.evaluate("typeof window.__xss") == "undefined"
     open_tab(page, "Documents")
-    page.wait_for_selector("#docs-table .virtual-row")
-    assert any("Harbour district notice on <script> handling" in r for r in table_rows(page, "docs-table"))
+    page.wait_for_selector("#docs-table tr[data-doc='harbour-notice']")
+    assert "Harbour district notice on <script> handling" in page.inner_text("#docs-table")
     assert page.evaluate("typeof window.__xss") == "undefined"
     shot(page, "xss")
 
 
-def test_targets_table_filters(admin_page):
-    page = admin_page
+# ---------------------------------------------------------------------------- Targets & deadlines
+
+def _targets(page):
     open_tab(page, "Targets & deadlines")
     page.wait_for_function("/\\d+ rows?\\./.test(document.querySelector('#targets-note').innerText)")
-    page.wait_for_selector("#targets-table .virtual-row")
-    rows = table_rows(page, "targets-table")
-    assert any("At least 60% of pilot firms" in r for r in rows)
-    assert any("Harbour District Office" in r for r in rows)
-    page.wait_for_selector("#timeline .js-plotly-plot")  # the plotly timeline rendered
+    page.wait_for_selector("#targets-table tbody tr")
+    page.wait_for_selector("#timeline .js-plotly-plot")
 
-    def apply(check, before: str = "", search: str = "") -> list[str]:
-        """Set the filters, apply, and wait (up to 15 s) until the table satisfies `check`."""
+
+def rows_text(page) -> list[str]:
+    return page.locator("#targets-table tbody tr").all_inner_texts()
+
+
+def test_targets_table_filters(admin_page):
+    page = admin_page
+    _targets(page)
+    every = rows_text(page)
+    assert any("At least 60% of pilot firms" in r for r in every) and any("Harbour District Office" in r for r in every)
+
+    def apply(check: str, before: str = "", search: str = "") -> list[str]:
+        """Set the filters, apply, and wait until the table satisfies `check` (a JS test of its rows' texts)."""
         page.fill("#due-before textarea, #due-before input", before)
         page.fill("#targets-search textarea, #targets-search input", search)
         page.click("#targets-apply")
-        deadline = time.time() + 15
-        while True:
-            rows = table_rows(page, "targets-table")
-            if rows and check(rows) or time.time() > deadline:
-                return rows
-            time.sleep(0.2)
+        page.wait_for_function(f"(rs => {check})([...document.querySelectorAll('#targets-table tbody tr')]"
+                               ".map(r => r.innerText))")
+        return rows_text(page)
 
-    pilot = apply(lambda rs: all("pilot firms" in r.lower() for r in rs), search="pilot firms")
-    assert pilot and all("pilot firms" in r.lower() for r in pilot)
+    pilot = apply("rs.length > 0 && rs.every(r => r.toLowerCase().includes('pilot firms'))", search="pilot firms")
     assert not any("Harbour" in r for r in pilot)
-    due = apply(lambda rs: all("2024-12" in r for r in rs) and any("shared logistics" in r for r in rs),
+    due = apply("rs.length > 0 && rs.some(r => r.includes('shared logistics')) && !rs.some(r => r.includes('2026'))",
                 before="2025-06-30")
-    assert due and all("2024-12" in r for r in due)
-    assert any("shared logistics platform" in r for r in due)
-    # Content-based wait: the previous (stale) table may also have exactly one row.
-    both = apply(lambda rs: len(rs) == 1 and "pilot firms" in rs[0], before="2025-12-31", search="pilot")
-    assert len(both) == 1 and "At least 60% of pilot firms" in both[0] and "173–260" in both[0]
-    page.wait_for_function("document.querySelector('#targets-note').innerText.includes('1 row.')", timeout=15000)
-    allrows = apply(lambda rs: len(rs) == len(rows))  # back to all rows for the screenshot
-    assert len(allrows) == len(rows)
-    shot(page, "targets", publish=True)
+    assert all(r.split()[0] <= "2025-06-30" for r in due)
+    both = apply("rs.length === 1 && rs[0].includes('pilot firms')", before="2025-12-31", search="pilot")
+    assert "At least 60% of pilot firms" in both[0]
+    page.wait_for_function("document.querySelector('#targets-note').innerText.includes('1 row.')")
+    apply(f"rs.length === {len(every)}")  # back to all rows
+    shot(page, "targets")
 
 
-def test_admin_uploads_document_and_gets_answer(admin_page, tmp_path):
+def _column_boxes(page) -> dict[str, dict]:
+    return page.evaluate("""Object.fromEntries([...document.querySelectorAll('#targets-table th')].map(th => {
+        const r = th.getBoundingClientRect(); return [th.innerText.trim(), {left: r.left, right: r.right}]; }))""")
+
+
+def test_targets_readable_at_1366_px(admin_page):
     page = admin_page
-    doc = tmp_path / "Coastal wind plan (draft).md"
-    doc.write_text("---\ntitle: Coastal wind energy plan\nissuer: Coastal Energy Bureau\ndate: 2024-05-20\n---\n"
-                   "# Coastal wind energy plan\n\nThe coastal region shall install 300 offshore wind turbines by the "
-                   "end of 2027. The bureau will review turbine safety every six months.\n", encoding="utf-8")
+    page.set_viewport_size(WIDE)
+    _targets(page)
+    boxes = _column_boxes(page)
+    for col in ("Due", "Value", "Statement", "Document"):
+        assert col in boxes and 0 <= boxes[col]["left"] and boxes[col]["right"] <= WIDE["width"], (col, boxes)
+    assert boxes["Statement"]["right"] - boxes["Statement"]["left"] > 300  # the statement has room to be read
+    assert "Span" not in boxes and "Doc ID" not in boxes
+    font = page.evaluate("getComputedStyle(document.querySelector('#targets-table td')).fontFamily").lower()
+    assert "mono" not in font and "courier" not in font, font
+
+
+def test_garbled_figure_is_flagged_in_the_table_and_the_csv(admin_page, app_url):
+    page = admin_page
+    _targets(page)
+    row = page.locator("#targets-table tbody tr", has_text="613%")
+    assert row.count() == 1 and "garbled" in (row.get_attribute("class") or "")
+    assert "⚠" in row.inner_text()
+    href = page.get_attribute("#targets-csv a", "href")
+    rows = list(csv.DictReader(io.StringIO(page.request.get(app_url + href).text())))
+    flagged = [r for r in rows if "613%" in r["value"]]
+    assert len(flagged) == 1 and flagged[0]["garbled"].lower() == "true"
+    assert all(r["garbled"].lower() == "false" for r in rows if "60%" in r["value"])
+
+
+# ---------------------------------------------------------------------------- Documents
+
+def test_documents_table_is_readable(admin_page):
+    page = admin_page
     open_tab(page, "Documents")
-    page.set_input_files("#upload-files input[type=file]", str(doc))
-    page.wait_for_selector("#upload-files :text('Coastal_wind_plan'), #upload-files :text('Coastal wind plan')")
+    page.wait_for_selector("#docs-table tr[data-doc='provincial-reform-plan']")
+    date = page.locator("#docs-table tr[data-doc='provincial-reform-plan'] td[data-label=Date]")
+    assert date.inner_text() == "2024-03-15"
+    box = date.bounding_box()
+    assert box["height"] < 40 and box["width"] > 60  # one line, not a letter a line
+
+
+def test_upload_reports_each_file_honestly(admin_page, tmp_path):
+    page = admin_page
+    good = tmp_path / "Coastal wind plan (draft).md"
+    good.write_text("---\ntitle: Coastal wind energy plan\nissuer: Coastal Energy Bureau\ndate: 2024-05-20\n---\n"
+                    "# Coastal wind energy plan\n\nThe coastal region shall install 300 offshore wind turbines by the "
+                    "end of 2027. The bureau will review turbine safety every six months.\n", encoding="utf-8")
+    broken = tmp_path / "broken scan.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 40)
+    open_tab(page, "Documents")
+    page.set_input_files("#upload-files input[type=file]", [str(good), str(broken)])
+    page.wait_for_selector("#upload-files :text('broken')")
     page.click("#upload-btn")
-    page.wait_for_function("document.querySelector('#docs-message').innerText.includes('added 1')", timeout=60_000)
-    assert "Coastal_wind_plan_draft.md" in page.inner_text("#docs-message")  # sanitised name
-    page.wait_for_function("document.querySelector('#index-status').innerText.includes('3 documents')")
-    ask(page, "How many offshore wind turbines shall the coastal region install?")
-    assert "300 offshore wind turbines" in page.inner_text("#chat")
-    assert "Coastal wind energy plan" in page.inner_text("#sources")
+    page.wait_for_function("document.querySelector('#docs-message').innerText.includes('added')")
+    bad = page.locator("#docs-message li", has_text="broken_scan.pdf")
+    assert "msg-bad" in bad.get_attribute("class") and "❌" in bad.inner_text() and "Not indexed" in bad.inner_text()
+    assert "✅" not in bad.inner_text()
+    ok = page.locator("#docs-message li", has_text="Coastal_wind_plan_draft.md")
+    assert "✅" in ok.inner_text() and "indexed" in ok.inner_text()
+    assert "1 file not indexed" in page.inner_text("#docs-message")
+    page.wait_for_function("document.querySelector('#index-status').innerText.includes('5 documents')")
+    message = ask(page, "How many offshore wind turbines shall the coastal region install?")
+    assert "300 offshore wind turbines" in message.inner_text() and "Coastal wind energy plan" in message.inner_text()
     shot(page, "upload-answer")
 
 
+def test_remove_and_reindex_ask_first(admin_page):
+    page = admin_page
+    open_tab(page, "Documents")
+    page.wait_for_selector("#docs-table tr[data-doc='coastal-wind-plan-draft'], #docs-table tr[data-file*='Coastal']")
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="Coastal wind energy plan").first.click()
+    page.click("#remove-btn")
+    page.wait_for_selector("#remove-confirm", state="visible")
+    assert "Remove “Coastal wind energy plan”" in page.inner_text("#remove-confirm")
+    page.click("#remove-no")
+    page.wait_for_selector("#remove-confirm", state="hidden")
+    assert "Coastal wind energy plan" in page.inner_text("#docs-table")  # nothing happened
+    page.click("#remove-btn")
+    page.click("#remove-yes")
+    page.wait_for_function("document.querySelector('#docs-message').innerText.includes('Removed Coastal wind energy plan')")
+    page.wait_for_function("!document.querySelector('#docs-table').innerText.includes('Coastal wind energy plan')")
+    page.click("#reindex-btn")
+    page.wait_for_selector("#reindex-confirm", state="visible")
+    page.click("#reindex-no")
+    page.wait_for_selector("#reindex-confirm", state="hidden")
+    assert "added" not in page.inner_text("#docs-message")
+
+
 def test_feedback_is_stored_and_exported(admin_page, app_url):
-    page = ask(admin_page, "What share of pilot firms should adopt a modern board of directors by the end of 2025?")
+    page = admin_page
+    ask(page, PILOT)
     page.get_by_text("Feedback on the last answer").click()
     page.fill("#feedback-comment textarea", "Clear <b>answer</b>")
     page.click("#feedback-btn")
@@ -238,8 +413,7 @@ def test_feedback_is_stored_and_exported(admin_page, app_url):
     open_tab(page, "Documents")
     page.click("#feedback-export")
     link = page.wait_for_selector("#feedback-file a[href]")
-    href = link.get_attribute("href")
-    csv_text = page.request.get(href if href.startswith("http") else app_url + href).text()
+    csv_text = page.request.get(app_url + link.get_attribute("href")).text()
     assert csv_text.startswith("ts,question,answer,sources_json,rating,comment")
     assert "Clear <b>answer</b>" in csv_text and ",like," in csv_text
     assert csv_text.count("What share of pilot firms") == 2  # the comment + the thumbs-up
@@ -250,14 +424,15 @@ def test_training_tab(admin_page):
     open_tab(page, "Training")
     page.click("#training-btn")
     page.wait_for_function("document.querySelector('#training-quiz').innerText.includes('Answer')"
-                           " && document.querySelector('#training-brief').innerText.includes('Training brief')",
-                           timeout=30_000)
-    brief, quiz = page.inner_text("#training-brief"), page.inner_text("#training-quiz")
-    assert "Provincial reform plan" in brief or "Harbour" in brief
-    assert "Answer" in quiz
+                           " && document.querySelector('#training-brief').innerText.includes('Training brief')")
+    brief = page.inner_text("#training-brief")
+    assert "Answer" in page.inner_text("#training-quiz") and "12 new freight sidings" in brief
+    assert "**" not in brief and "**" not in page.inner_text("#training-quiz")  # a document's bold markers
     assert page.evaluate("typeof window.__xss") == "undefined"
     shot(page, "training")
 
+
+# ---------------------------------------------------------------------------- readers, phones
 
 def test_reader_cannot_upload(browser, app_url):
     ctx, page = login(browser, app_url, READER)
@@ -269,8 +444,18 @@ def test_reader_cannot_upload(browser, app_url):
 
 
 def test_phone_width(browser, app_url):
-    ctx, page = login(browser, app_url, READER, viewport={"width": 390, "height": 844})
-    ask(page, "What share of pilot firms should adopt a modern board of directors by the end of 2025?")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 420
-    shot(page, "phone")
+    ctx, page = login(browser, app_url, READER, viewport=PHONE)
+    message = ask(page, PILOT)
+    assert message.locator(".src-card").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 10
+    shot(page, "phone-ask")
+    _targets(page)
+    row = page.locator("#targets-table tbody tr", has_text="At least 60% of pilot firms").first
+    for label in ("Due", "Value", "Statement"):
+        cell = row.locator(f"td[data-label='{label}']")
+        box = cell.bounding_box()
+        assert cell.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (label, box)
+    assert row.locator("td[data-label=Value]").inner_text().endswith("60%")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 10
+    shot(page, "phone-targets")
     ctx.close()

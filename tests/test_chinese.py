@@ -98,16 +98,25 @@ def test_refusal_in_the_question_language(zh, question, lang, missing):
 
 
 def test_web_texts_follow_the_question_language(zh):
-    from assistant.serve.render import answer_markdown, answer_plain, sources_html
+    from assistant.serve.render import answer_html, answer_plain
 
+    docs = zh.documents()
     refused = zh.ask("企业员工持股的比例是多少？")
-    md = answer_markdown(refused)
-    assert md.startswith("**文件中没有答案。**") and "最接近的段落（不是答案）" in md and "Not in the documents" not in md
-    assert "文件中没有答案" in sources_html(refused, zh.documents()) and answer_plain(refused).startswith("文件中没有答案。")
-    answered = zh.ask("新建几座中型水库？")
-    assert "**出处**" in answer_markdown(answered)
+    out = answer_html(refused, docs, key="z")
+    assert "<strong>文件中没有答案。</strong>" in out and "最接近的段落（不是答案）" in out and "Not in the documents" not in out
+    assert "原因：" in out
+    assert answer_plain(refused).startswith("文件中没有答案。")
+    from assistant.answer.compose import citation
+    from assistant.models import Answer
+
+    doc = next(d for d in docs.values() if d.metadata.get("language") == "zh")
+    s = doc.text.index("。") + 1  # a Chinese sentence of the document, cited as an answer would cite it
+    c = citation(1, doc, s, doc.text.index("。", s) + 1)
+    answered = answer_html(Answer(question="新建几座中型水库？", answer=f"{c.quote} [1]", citations=[c], language="zh"),
+                           docs, key="y")
+    assert '<div class="sources-head">出处</div>' in answered and "打开全文" in answered and "复制答案及出处" in answered
     english = zh.ask("What dividend will the city SOEs pay?")
-    assert answer_markdown(english).startswith("**Not in the documents.**")
+    assert "<strong>Not in the documents.</strong>" in answer_html(english, docs, key="x")
 
 
 @pytest.mark.parametrize("question, kind", [

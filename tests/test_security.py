@@ -95,18 +95,21 @@ def bob(app):
 
 def doc_ids(session: Session) -> dict[str, str]:
     """{source file name: doc id} from the Documents table of a fresh page refresh."""
+    import html
+    import re
+
     _, data = session.call("refresh", [])
-    table = next(v for v in data if isinstance(v, dict) and "Doc ID" in (v.get("headers") or []))
-    return {row[5]: row[6] for row in table["data"]}
+    table = next(v for v in data if isinstance(v, str) and 'class="data-table' in v)
+    return {html.unescape(f): html.unescape(d) for d, f in re.findall(r'data-doc="([^"]*)" data-file="([^"]*)"', table)}
 
 
 def chat_and_cards(data: list) -> tuple[str, str]:
-    """The last chat message and the source cards out of a `respond` result."""
+    """The last question and the last answer (its text and its own source cards) out of a `respond` result."""
     chat = next(v for v in data if isinstance(v, list) and v and isinstance(v[0], dict) and "role" in v[0])
-    cards = next(v for v in data if isinstance(v, str) and ("src-card" in v or "src-refusal" in v))
-    content = chat[-1]["content"]
-    text = content if isinstance(content, str) else " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-    return text, cards
+
+    def text(content) -> str:
+        return content if isinstance(content, str) else " ".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return text(chat[-2]["content"]), text(chat[-1]["content"])
 
 
 def link_of(html: str) -> str:
@@ -162,7 +165,7 @@ def test_outside_paths_are_refused_before_any_copy(app, alice, bob):
     assert document_count(app) == before
     answer = ask(app, "How much does the director earn?").json()
     assert "987,654" not in json.dumps(answer)
-    event, data = bob.call("respond", ["How much does the director earn?", [], [], [], "", ""])
+    event, data = bob.call("respond", ["How much does the director earn?", [], [], "", ""])
     assert event == "complete" and "987,654" not in json.dumps(data)
 
 
@@ -259,7 +262,7 @@ def test_no_absolute_server_path_in_what_the_web_layer_returns(app, alice, bob):
         assert event == "complete" or name == "upload-bad" and "Invalid file type" in str(seen[name]), (name, seen[name])
     canal = doc_ids(alice)["canal_notice.md"]
     event, seen["remove"] = alice.call("remove", [canal])
-    assert "Uploaded canal\\_notice.md" in seen["upload"][0] and "Removed" in seen["remove"][0]
+    assert "<strong>canal_notice.md</strong>: indexed" in seen["upload"][0] and "Removed" in seen["remove"][0]
     assert leaks(seen, roots) == [], leaks(seen, roots)
     for name in ("targets", "training"):
         href = link_of(next(v for v in seen[name] if isinstance(v, str) and "/exports/" in v))
@@ -274,7 +277,7 @@ def test_no_absolute_server_path_in_answers_and_citations(app, alice, bob):
     bodies = [ask(app, q).json() for q in (QUESTION, "What is the population of the planet Mars?",
                                            "What markup must web forms reject?")]
     assert bodies[0]["citations"] and bodies[1]["refused"]
-    event, chat = bob.call("respond", [QUESTION, [], [], [], "", ""])
+    event, chat = bob.call("respond", [QUESTION, [], [], "", ""])
     assert event == "complete" and bob.call("send_feedback", ["👍 Helpful", "cited well"])[0] == "complete"
     _, export = alice.call("export_feedback", [])
     feedback_csv = alice.http.get(link_of(export[0]["value"])).text
@@ -350,12 +353,12 @@ def test_upload_names_cannot_escape_the_uploads_folder(app, alice):
 def test_stored_xss_is_escaped_in_every_view(app, alice, bob):
     event, data = alice.call("upload", [[alice.upload_file("canal.md", XSS_DOC.encode())]])
     assert "added 1" in data[0] or "unchanged 1" in data[0], data
-    chat, cards = chat_and_cards(bob.call("respond", ["How many kilometres of canals shall the canal office dredge?",
-                                                      [], [], [], "", ""])[1])
-    assert "40 kilometres" in chat and "Canal notice" in cards
+    question, cards = chat_and_cards(bob.call("respond", ["How many kilometres of canals shall the canal office dredge?",
+                                                          [], [], "", ""])[1])
+    assert "40 kilometres" in cards and "Canal notice" in cards and 'class="src-card"' in cards
     assert "&lt;script&gt;window.__xss=3&lt;/script&gt;" in cards and "&lt;img src=x" in cards
     training = json.dumps(bob.call("training", [doc_ids(bob)["canal.md"], 3, 0])[1])
-    for name, text in (("chat", chat), ("cards", cards), ("training", training)):
+    for name, text in (("question", question), ("answer", cards), ("training", training)):
         assert "<script" not in text and "<img" not in text and "<b>" not in text, (name, text[:500])
     # table and plot values are data that Gradio renders as text: checked in the browser run
     assert "Removed" in alice.call("remove", [doc_ids(alice)["canal.md"]])[1][0]

@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import json
+import re
 import socket
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -21,10 +23,10 @@ from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
 from assistant.serve import create_app
 from assistant.serve.auth import auth_users, check_password
-from assistant.serve.render import (answer_markdown, answer_plain, esc, highlight, md_escape, source_card, sources_html,
-                                    stream_pieces)
+from assistant.serve.chat import MAX_WAITING, Conversation, Conversations, Question, QueueFull
+from assistant.serve.render import (answer_html, answer_plain, esc, evidence_lead, lead_html, source_card,
+                                    text_html)
 from assistant.serve.state import WebState
-from assistant.serve.ui.targets import ledger_view
 from assistant.serve.uploads import check_upload, safe_filename
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -222,75 +224,176 @@ def test_empty_index(tmp_path):
 XSS = '<script>window.__xss=1</script><img src=x onerror="alert(1)">'
 
 
-def test_esc_and_md_escape():
+def test_esc_escapes_once():
     assert "<" not in esc(XSS) and ">" not in esc(XSS) and '"' not in esc(XSS)
-    assert esc(None) == ""
-    md = md_escape("a *b* [1] <b>x</b> `c` $5")
-    assert "<b>" not in md and r"\*b\*" in md and r"\[1\]" in md and r"\`c\`" in md and r"\$5" in md
+    assert esc(None) == "" and esc("Tom's & Jerry's") == "Tom&#x27;s &amp; Jerry&#x27;s"
 
 
-def test_highlight_marks_only_the_span_and_escapes():
-    text = "Before <b>. The quote & more. After <script>x</script>"
-    s = text.index("The quote")
-    e = s + len("The quote & more.")
-    out = highlight(text, s, e)
-    assert "<mark>The quote &amp; more.</mark>" in out
-    assert "<script>" not in out and "&lt;script&gt;" in out and "&lt;b&gt;" in out
+def test_text_html_marks_the_span_drops_markdown_and_escapes_once():
+    text = "## Goals\n\n** The plan's <b>aim</b> & more.\n* first item\nAt least **60%** by 2025. After <script>x</script>"
+    s = text.index("At least")
+    e = text.index(" After")
+    out = text_html(text, 0, len(text), [(s, e)])
+    assert "<mark>At least 60% by 2025.</mark>" in out  # the bold markers inside the quote are gone, not the words
+    assert "##" not in out and "**" not in out and "• first item" in out and out.startswith("Goals<br><br>The plan")
+    assert "plan&#x27;s &lt;b&gt;aim&lt;/b&gt; &amp; more." in out and "&amp;amp;" not in out and "&amp;#x27;" not in out
+    assert "<script>" not in out and "&lt;script&gt;" in out and "\n" not in out
+    assert text_html(text, s + 3, e, [(s, s + 10)]) == "<mark>least </mark>60% by 2025."  # a window of the text
 
 
-def _citation(text: str, quote: str, **kw) -> Citation:
+def test_safe_md_neutralises_html_and_drops_quoted_bold_markers():
+    from assistant.serve.render import safe_md
+
+    out = safe_md(r"- “The office shall build \*\*12 sidings\*\* by 2026.” <img src=x> \<b> 2 \* 3")
+    assert "12 sidings by 2026" in out and "\\*\\*" not in out and "2 \\* 3" in out
+    assert "<img" not in out and "<b>" not in out and out.count("&lt;") == 2
+
+
+def _citation(text: str, quote: str, n: int = 1, **kw) -> Citation:
     s = text.index(quote)
-    return Citation(n=1, doc_id="d<1>", title="T <script>alert(1)</script>", issuer="I & Co", date="2024-01-01",
+    return Citation(n=n, doc_id="d<1>", title="T <script>alert(1)</script>", issuer="I & Co", date="2024-01-01",
                     quote=quote, start=s, end=s + len(quote), **kw)
+
+
+def _doc(text: str, targets: list[dict] | None = None, warnings: list[dict] | None = None):
+    """A stored document as the renderer reads it: text, ledger rows (stored dicts), ingestion warnings."""
+    base = {"kind": "target", "doc_id": "d<1>", "statement": "s"}
+    return SimpleNamespace(text=text, targets=[{**base, **t} for t in targets or []], warnings=warnings or [])
 
 
 def test_source_card_escapes_everything_and_opens_whole_document():
     text = "Intro line.\nPara with <script>window.__xss=1</script> and the quoted figure of 60%.\nLast line " + XSS
     c = _citation(text, "the quoted figure of 60%.")
-    card = source_card(c, text)
+    card = source_card([c], _doc(text), key="a0-3")
     assert "<script" not in card and "<img" not in card
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in card  # title
-    assert "I &amp; Co" in card
+    assert "I &amp; Co" in card and 'id="a0-3-1"' in card
     assert card.count("<mark>the quoted figure of 60%.</mark>") == 2  # paragraph + whole document
-    assert "<details>" in card and "Last line" in card
-    assert 'data-doc="d&lt;1&gt;"' in card
+    assert '<details class="src-doc">' in card and "Last line" in card
+
+
+def test_source_card_of_a_sentence_cut_by_page_furniture_marks_each_piece():
+    text = "Start. The province will train 500\n12\nindependent directors by June 2026. End."
+    first, second = _citation(text, "The province will train 500"), _citation(text, "independent directors by June 2026.")
+    card = source_card([first, second], _doc(text), key="k")
+    assert card.count('class="src-card"') == 1 and card.count("<mark>") == 4  # two pieces, paragraph and document
+    assert "<mark>The province will train 500</mark><br>12<br><mark>independent directors" in card
 
 
 def test_source_card_without_document_text_still_shows_quote():
     c = _citation("abc <i>quote</i>", "<i>quote</i>")
-    card = source_card(c, None)
-    assert "<mark>&lt;i&gt;quote&lt;/i&gt;</mark>" in card and "<details>" not in card
+    card = source_card([c], None)
+    assert "<mark>&lt;i&gt;quote&lt;/i&gt;</mark>" in card and "<details" not in card
 
 
-def test_refusal_rendering():
+def test_evidence_lead_is_the_asked_figure_or_date_word_for_word():
+    text = "Intro. All regions should strive to complete More Than 70% of the main tasks by the end of the year. Next."
+    quote = "All regions should strive to complete More Than 70% of the main tasks by the end of the year."
+    s = text.index(quote)
+    row = {"start": s + 20, "end": s + len(quote), "comparator": "more than", "value": "70%",
+           "deadline": "by the end of the year", "deadline_norm": "2024-12-31"}
+    c = _citation(text, quote)
+    doc = _doc(text, [row, {"start": 0, "end": 6, "value": "12%", "comparator": "", "deadline": ""}])
+    assert evidence_lead("What share of the main tasks should be done by 2024?", [c], doc) == \
+        ("More Than 70%", "by the end of the year", False)  # as written in the quote, not as the ledger wrote it
+    assert evidence_lead("By when should the main tasks be completed?", [c], doc) == \
+        ("by the end of the year", "More Than 70%", False)
+    assert evidence_lead("Who completes the main tasks?", [c], doc) is None  # not a figure or a date
+    assert evidence_lead("How many tasks?", [c], _doc(text)) is None  # no figure found in the sentence
+    at = text.index("70%")
+    flagged = _doc(text, [row], warnings=[{"start": at, "end": at + 3, "message": "possibly garbled figure"}])
+    lead = evidence_lead("What share of the main tasks?", [c], flagged)  # flagged by the ledger's own rule
+    assert lead[2] is True and "check this figure" in lead_html(lead, "en")
+    assert "<strong>More Than 70%</strong> · by the end of the year" in lead_html(lead, "en")
+
+
+def test_targets_table_marks_flagged_figures_and_shows_text_once():
+    from assistant.ledger import Target
+    from assistant.serve.ui.targets import target_table
+
+    rows = [Target(statement="Coverage has reached **613%**.", value="613%", kind="reported", doc_id="d",
+                   title="Ports & Rail: the Council's plan", start=0, end=30, garbled=True,
+                   garbled_warning="share of 613% is over 100%: possibly garbled figure"),
+            Target(statement="Build <b>12</b> sidings by 2026.", value="12 sidings", deadline="by 2026",
+                   deadline_norm="2026", kind="target", doc_id="d", title="T", start=40, end=70)]
+    out = target_table(rows)
+    assert out.count("<tr") == 3 and out.count('<tr class="garbled">') == 1
+    assert "⚠ 613%" in out and "possibly garbled figure" in out
+    assert "Ports &amp; Rail: the Council&#x27;s plan" in out and "&amp;amp;" not in out
+    assert "**" not in out and "<b>" not in out and "&lt;b&gt;12&lt;/b&gt;" in out
+    heads = re.findall(r"<th>(.*?)</th>", out)
+    assert heads[:4] == ["Due", "Value", "Statement", "Document"] and "Span" not in heads and "Doc ID" not in heads
+
+
+def _answer(text: str, key_quote: str, **kw) -> Answer:
+    c = _citation(text, key_quote)
+    return Answer(question="What share of pilot firms by 2025?", answer=f"{c.quote} [1]", citations=[c], **kw)
+
+
+def test_answer_html_links_each_marker_to_its_own_card():
+    text = "At least 60% of pilot firms by 2025. Other text."
+    first = answer_html(_answer(text, "At least 60% of pilot firms by 2025.", warnings=["[1] figure looks garbled"]),
+                        {}, key="a0-0")
+    second = answer_html(_answer(text, "At least 60% of pilot firms by 2025."), {}, key="a0-1")
+    assert '<a class="cite" href="#a0-0-1"' in first and 'id="a0-0-1"' in first
+    assert '<a class="cite" href="#a0-1-1"' in second and 'id="a0-1-1"' in second  # each answer keeps its own
+    assert first.count('href="#a0-0-1"') == 2  # the answer's marker and the warning's
+    assert "garbled" in first and "<script>" not in first and "<b>" not in first
+    shown, plain = first.split('<pre class="plain-text">')
+    assert "\n" not in shown and "Sources:\n[1] T &lt;script&gt;" in plain  # the text to copy keeps its lines
+
+
+def test_refusal_rendering_says_why_and_shows_the_filter_note():
     text = "Some passage about <b>funds</b>."
     rel = _citation(text, "Some passage about <b>funds</b>.")
-    ans = Answer(question="q", answer="The indexed documents do not contain an answer to this question.\n\n"
+    ans = Answer(question="q", answer="The indexed documents do not contain an answer to this question. Only the "
+                 "documents selected by the active filter were searched (documents: plan).\n\n"
                  "Closest passages:\n[1] Some passage", refused=True, related=[rel],
                  warnings=["refused: the documents never mention: mars"])
-    md = answer_markdown(ans)
-    assert md.startswith("**Not in the documents.**") and "mars" in md and "<b>" not in md
-    html_ = sources_html(ans, {})
-    assert "Not in the documents" in html_ and "<b>" not in html_ and "&lt;b&gt;funds" in html_
+    out = answer_html(ans, {}, key="r")
+    assert "Not in the documents." in out and "Why: the documents never mention: mars" in out
+    assert "active filter were searched (documents: plan)" in out and "Closest passages (not an answer)" in out
+    assert "<b>" not in out and "&lt;b&gt;funds" in out and "Closest passages:" not in out
     assert answer_plain(ans).startswith("Not in the documents.")
 
 
-def test_answer_rendering_with_citations_and_warnings():
+def test_plain_answer_is_text_not_html():
     text = "At least 60% of pilot firms by 2025. Other text."
-    c = _citation(text, "At least 60% of pilot firms by 2025.")
-    ans = Answer(question="q", answer=f"{c.quote} [1]", citations=[c], warnings=["[1] figure looks garbled"])
-    md = answer_markdown(ans)
-    assert r"\[1\]" in md and "**Sources**" in md and "garbled" in md and "<script>" not in md
-    plain = answer_plain(ans)
+    plain = answer_plain(_answer(text, "At least 60% of pilot firms by 2025.", warnings=["[1] figure looks garbled"]))
     assert plain.startswith("At least 60% of pilot firms by 2025. [1]")
-    assert '[1] T <script>alert(1)</script> (I & Co, 2024-01-01): "At least 60%' in plain  # plain text, not HTML
-    assert "⚠️" in sources_html(ans, {})
+    assert '[1] T <script>alert(1)</script> (I & Co, 2024-01-01): "At least 60%' in plain
+    assert plain.endswith("- [1] figure looks garbled")
 
 
-def test_stream_pieces():
-    assert stream_pieces("First quote. [1] Second one! [2]") == ["First quote. [1]", "Second one! [2]"]
-    assert stream_pieces("One sentence. Two sentences.") == ["One sentence.", "Two sentences."]
-    assert stream_pieces("") == [""]
+def test_conversation_queues_questions_in_order():
+    conv = Conversation()
+    q1, q2, q3 = (Question(t, None, "en") for t in ("first", "second", "third"))
+    assert conv.add(q1) is True and conv.running  # the first one runs the queue
+    assert conv.next() is q1
+    assert conv.add(q2) is False and conv.add(q3) is False  # sent while answering: they wait
+    assert [m["content"] for m in conv.view(lambda q: q.text)] == ["second", "third"]
+    assert conv.next() is q2 and conv.next() is q3 and conv.next() is None and not conv.running
+    assert conv.add(q1) is True  # idle again: the next question runs it
+    epoch = conv.epoch
+    conv.clear()
+    assert conv.epoch == epoch + 1 and not conv.pending and not conv.show(epoch, "old answer")
+    conv.stop()
+    assert not conv.running
+    conv.add(q1)
+    for _ in range(MAX_WAITING - 1):
+        conv.add(q2)
+    with pytest.raises(QueueFull):  # bounded: the question stays in the box with a message
+        conv.add(q3)
+
+
+def test_conversations_are_per_session_and_bounded():
+    convs = Conversations(limit=2)
+    a = convs.get("a")
+    assert convs.get("a") is a and convs.get("b") is not a
+    convs.get("c")
+    assert len(convs) == 2 and convs.get("a") is not a  # the least recently used went
+    convs.drop("a")
+    assert len(convs) == 2 - 1
 
 
 # ---------------------------------------------------------------------------- uploads, auth, feedback, targets
@@ -360,25 +463,6 @@ def test_feedback_store(tmp_path):
     parsed = list(csv.reader(io.StringIO(store.export_csv())))
     assert parsed[0] == ["ts", "question", "answer", "sources_json", "rating", "comment"]
     assert parsed[1][2] == "A, with \"quotes\"\nand lines" and parsed[2][5] == "wrong year"
-
-
-def test_targets_tab_filters_and_orders_the_ledger():
-    rows = [
-        {"statement": "At least 60% of pilot firms by the end of 2025.", "deadline_norm": "2025", "issuer": "Province",
-         "doc_id": "a", "title": "Plan", "start": 5, "end": 50, "kind": "target"},
-        {"statement": "Connect before December 2024.", "deadline_norm": "2024-12", "issuer": "Harbour",
-         "doc_id": "b", "title": "Notice", "start": 1, "end": 20, "kind": "deadline"},
-        {"statement": "Throughput rose 5%.", "deadline_norm": None, "issuer": "Harbour", "doc_id": "b",
-         "title": "Notice", "start": 30, "end": 40, "kind": "reported"},
-    ]
-    assert [r["doc_id"] for r in ledger_view(rows)] == ["b", "a", "b"]  # by due date, undated last
-    assert [r["start"] for r in ledger_view(rows, issuer=["harbour"])] == [1, 30]
-    assert [r["start"] for r in ledger_view(rows, due_before="2025-06-30")] == [1]
-    assert [r["start"] for r in ledger_view(rows, due_before="2025-12-31")] == [1, 5]
-    assert [r["start"] for r in ledger_view(rows, doc=["a"])] == [5]
-    assert [r["start"] for r in ledger_view(rows, search="PILOT firms")] == [5]
-    with pytest.raises(ValueError):
-        ledger_view(rows, due_before="soon")
 
 
 # ---------------------------------------------------------------------------- guard, paths, exports

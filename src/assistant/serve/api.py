@@ -29,7 +29,7 @@ from starlette.routing import Mount
 from assistant.core import Assistant, QuestionError
 from assistant.serve.auth import api_user, check_password, request_user
 from assistant.serve.guard import RequestGuard
-from assistant.serve.render import CSS, EMPTY_INDEX, public_text
+from assistant.serve.render import CSS, EMPTY_INDEX, HEAD, public_text
 from assistant.serve.state import WebState
 from assistant.store import IndexError_
 
@@ -206,7 +206,7 @@ def create_app(assistant: Assistant, state: WebState | None = None, mount_ui: bo
         blocks = build_ui(assistant, state)
         auth = (lambda u, p: check_password(state.users, u, p)) if state.users else None
         gr.mount_gradio_app(app, blocks, path="/", auth=auth, auth_message="Policy document assistant: please log in.",
-                            max_file_size=int(state.settings.max_upload_mb * 1024 * 1024), css=CSS,
+                            max_file_size=int(state.settings.max_upload_mb * 1024 * 1024), css=CSS, head=HEAD,
                             footer_links=["api"], ssr_mode=False)
         gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, gr.routes.App))
         state.upload_dir = Path(gradio_app.uploaded_file_dir)  # where its /gradio_api/upload route writes

@@ -12,7 +12,7 @@ from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.serve.auth import auth_users
 from assistant.serve.exports import Exports
-from assistant.serve.render import EMPTY_INDEX, md_escape, public_text
+from assistant.serve.render import EMPTY_INDEX, esc, public_text
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,16 @@ class WebState:
             return 0, 0
         return len(a.documents()), a.store.count()
 
-    def status_markdown(self) -> str:
+    def status_html(self) -> str:
+        """The line under the page title: what is indexed, or why nothing can be read."""
         if self.indexing:
-            return "**Indexing documents…** answers may not include the newest documents yet."
+            return "<strong>Indexing documents…</strong> answers may not include the newest documents yet."
         try:
             n_docs, n_chunks = self.counts()
         except Exception as exc:  # the index is unreadable: say so instead of failing the page
-            return f"⚠️ The index cannot be read: {md_escape(public_text(exc))}"
+            return f"⚠️ The index cannot be read: {esc(public_text(exc))}"
         if not n_docs:
-            return EMPTY_INDEX
+            return esc(EMPTY_INDEX)
         return f"{n_docs} document{'s' if n_docs != 1 else ''} indexed ({n_chunks} passages)."
 
     def close(self) -> None:

@@ -13,10 +13,10 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from assistant.core import Assistant
-from assistant.serve.render import md_escape
+from assistant.serve.render import esc
 from assistant.serve.state import WebState
 from assistant.serve.ui import ask, documents, targets, training
-from assistant.serve.ui.common import doc_choices, docs_or_empty, issuer_choices, user_of
+from assistant.serve.ui.common import doc_choices, docs_or_empty, issuer_choices, session_of, user_of
 
 
 def build_ui(assistant: Assistant, state: WebState | None = None) -> gr.Blocks:
@@ -28,7 +28,7 @@ def build_ui(assistant: Assistant, state: WebState | None = None) -> gr.Blocks:
     # has copied them into the data folder by then) and all of them at shutdown
     with gr.Blocks(title="Policy document assistant", fill_width=True, delete_cache=(3600, 3600)) as blocks:
         gr.Markdown("## Policy document assistant\nAnswers quote the indexed documents; every sentence is cited.")
-        status = gr.Markdown(state.status_markdown(), elem_id="index-status")
+        status = gr.HTML(state.status_html(), elem_id="index-status")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 ask_tab = ask.build(state)
@@ -44,8 +44,8 @@ def build_ui(assistant: Assistant, state: WebState | None = None) -> gr.Blocks:
             choices = doc_choices(docs)
             who = user_of(request)
             admin = state.is_admin(who)
-            whoami = (f"Signed in as **{md_escape(who)}** ({'admin' if admin else 'reader'})." if who else "")
-            return (state.status_markdown() + (" " + whoami if whoami else ""),
+            whoami = (f"Signed in as <strong>{esc(who)}</strong> ({'admin' if admin else 'reader'})." if who else "")
+            return (state.status_html() + (" " + whoami if whoami else ""),
                     gr.update(choices=choices), gr.update(choices=issuer_choices(docs)),
                     gr.update(choices=issuer_choices(docs)), gr.update(choices=choices),
                     documents.doc_table(docs), gr.update(choices=choices), gr.update(choices=choices),
@@ -57,6 +57,11 @@ def build_ui(assistant: Assistant, state: WebState | None = None) -> gr.Blocks:
         for event in docs_tab.changes:
             event.then(**after).then(**targets_tab.show)
         blocks.load(**after).then(**targets_tab.show)
+
+        def forget(request: gr.Request):  # the tab was closed or reloaded: its chat goes
+            ask_tab.conversations.drop(session_of(request))
+
+        blocks.unload(forget)
 
     blocks.queue(default_concurrency_limit=state.settings.concurrency)
     return blocks

@@ -27,6 +27,11 @@ def user_of(request: gr.Request | None) -> str | None:
     return getattr(request, "username", None) if request is not None else None
 
 
+def session_of(request: gr.Request | None) -> str:
+    """The browser session (one page load); the API's callers name their own."""
+    return str(getattr(request, "session_hash", None) or "")
+
+
 def doc_choices(docs: dict) -> list[tuple[str, str]]:
     return sorted(((f"{d.title} ({doc_id})", doc_id) for doc_id, d in docs.items()), key=lambda x: x[0].lower())
 

@@ -1,42 +1,34 @@
-"""The Targets & deadlines tab: the ledger as a timeline and a table, filtered, downloadable as CSV."""
+"""The Targets & deadlines tab: the ledger as a timeline and a table, filtered, downloadable as CSV.
+
+The table is HTML (serve.render.table_html): when, how much, what and where from come
+first and stay on screen at 1366 px; on a phone each row becomes a small card.
+"""
 
 # (no `from __future__ import annotations`: gradio reads gr.Request hints at runtime)
 
 import logging
-from datetime import date
 from types import SimpleNamespace
 
 import gradio as gr
 
-from assistant.serve.render import download_link, md_escape, public_text
+from assistant.ledger import TABLE_COLUMNS, by_due, filter_targets, ledger_rows, table_rows, targets_to_csv
+from assistant.serve.render import download_link, note_html, public_text, table_html
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import user_of
 from assistant.store import IndexError_
-from assistant.targets import filter_targets, period_end, targets_to_csv
 from assistant.timeline import timeline_figure
 
 log = logging.getLogger(__name__)
 
-TARGET_COLUMNS = ["Due", "Kind", "Statement", "Metric", "Comparator", "Value", "Deadline as written", "Document",
-                  "Issuer", "Span", "Doc ID"]
+_CLASSES = {"Due": "c-nowrap", "Value": "c-nowrap", "Statement": "c-wide", "Document": "c-doc", "Kind": "c-nowrap",
+            "Check": "c-check"}
 
 
-def ledger_view(rows: list[dict], issuer: list[str] | None = None, due_before: str | None = None,
-                doc: list[str] | None = None, search: str | None = None) -> list[dict]:
-    """The tab's filters (assistant.targets.filter_targets), soonest deadline first, undated last."""
-    due = (due_before or "").strip() or None
-    try:
-        rows = filter_targets(rows, doc=doc or None, due_before=due, issuer=issuer or None,
-                              text=(search or "").strip() or None)
-    except ValueError:
-        raise ValueError("Due before: write a date as YYYY-MM-DD (or YYYY, YYYY-Qn, YYYY-MM).") from None
-    return sorted(rows, key=lambda r: (period_end(r.get("deadline_norm")) or date.max, r.get("title", ""), r.get("start", 0)))
-
-
-def target_table(rows: list[dict]) -> list[list]:
-    return [[r.get("deadline_norm") or "", r.get("kind", ""), r.get("statement", ""), r.get("metric", ""),
-             r.get("comparator", ""), r.get("value", ""), r.get("deadline", ""), r.get("title") or r.get("doc_id", ""),
-             r.get("issuer", ""), f"{r.get('start', '')}–{r.get('end', '')}", r.get("doc_id", "")] for r in rows]
+def target_table(rows) -> str:
+    """The ledger's own table rows (assistant.ledger.table_rows); a flagged figure's row is marked."""
+    return table_html(TABLE_COLUMNS, table_rows(rows), "targets", _CLASSES,
+                      [{"class": "garbled"} if r.garbled else {} for r in rows],
+                      empty="No targets match these filters.")
 
 
 def timeline(rows: list[dict]):
@@ -51,17 +43,18 @@ def build(state: WebState) -> SimpleNamespace:
 
     def targets_view(issuers_sel, due_before, docs_sel, search, request: gr.Request):
         try:
-            rows = assistant.targets() if assistant.has_index() else []
+            rows = ledger_rows((assistant.documents() if assistant.has_index() else {}).values())
         except Exception as exc:
             (log.warning if isinstance(exc, IndexError_) else log.exception)("targets failed: %s", exc)
-            return (timeline([]), gr.update(value=[], headers=TARGET_COLUMNS), "",
-                    f"⚠️ The targets ledger is not available: {md_escape(public_text(exc))}")
+            return (timeline([]), target_table([]), "",
+                    note_html(f"The targets ledger is not available: {public_text(exc)}", "bad"))
         try:
-            rows = ledger_view(rows, issuers_sel, due_before, docs_sel, search)
-        except ValueError as exc:
-            return gr.update(), gr.update(), gr.update(), f"⚠️ {md_escape(exc)}"
+            rows = by_due(filter_targets(rows, doc=docs_sel or None, due_before=due_before, issuer=issuers_sel or None,
+                                         text=(search or "").strip() or None))
+        except ValueError as exc:  # a cut-off that is not a date: the message says how to write one
+            return gr.skip(), gr.skip(), gr.skip(), note_html(str(exc), "warn")
         url = state.exports.add(user_of(request), "targets.csv", targets_to_csv(rows))
-        note = f"{len(rows)} row{'s' if len(rows) != 1 else ''}."
+        note = note_html(f"{len(rows)} row{'s' if len(rows) != 1 else ''}.")
         return timeline(rows), target_table(rows), download_link(url, "Download CSV"), note
 
     plot = gr.Plot(label="Timeline", elem_id="timeline")
@@ -74,9 +67,8 @@ def build(state: WebState) -> SimpleNamespace:
     with gr.Row():
         t_apply = gr.Button("Apply filters", variant="primary", elem_id="targets-apply")
         t_csv = gr.HTML(elem_id="targets-csv")
-    t_note = gr.Markdown(elem_id="targets-note")
-    t_table = gr.Dataframe(headers=TARGET_COLUMNS, interactive=False, wrap=True, elem_id="targets-table",
-                           max_height=600)
+    t_note = gr.HTML(elem_id="targets-note")
+    t_table = gr.HTML(elem_id="targets-table")
 
     show = dict(fn=targets_view, inputs=[t_issuers, t_before, t_docs, t_search], outputs=[plot, t_table, t_csv, t_note])
     t_apply.click(**show)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from assistant import training as tr
-from assistant.serve.render import EMPTY_INDEX, download_link, md_escape, safe_md
+from assistant.serve.render import EMPTY_INDEX, download_link, safe_md
 from assistant.serve.state import WebState
 from assistant.serve.ui.common import docs_or_empty, user_of
 
@@ -19,7 +19,7 @@ def build(state: WebState) -> SimpleNamespace:
         docs = docs_or_empty(state.assistant)
         chosen = [docs[doc_id]] if doc_id in docs else list(docs.values())
         if not chosen:
-            return f"ℹ️ {md_escape(EMPTY_INDEX)}", "", ""
+            return f"ℹ️ {EMPTY_INDEX}", "", ""
         payload = [{"doc_id": d.doc_id, "text": d.text, "metadata": d.metadata, "targets": d.targets} for d in chosen]
         brief = tr.brief_markdown(payload)
         quiz = tr.quiz_markdown(tr.build_quiz(payload, int(n), int(seed or 0)))
