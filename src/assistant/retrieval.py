@@ -206,7 +206,11 @@ class HybridRetriever(BaseRetriever):
             fused = self._period_rerank(query, fused, table)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         if mode == "hybrid" and self.cross_lingual:
-            order += self._other_language(query, dense, order, table)
+            extra = self._other_language(query, dense, order, table)
+            top = max(fused[i] for i in order) if order else 1.0
+            for i in extra:  # judged on meaning alone: its dense score, at the full weight BM25 cannot share
+                fused[i] = top * dense_score[i] / max(dense[0][1], 1e-9)
+            order += extra
         return [ScoredChunk(chunk=table.chunk(i), score=round(float(fused[i]), 6), dense=dense_score.get(i),
                             lexical=lex_score.get(i), rank=r + 1) for r, i in enumerate(order)]
 
