@@ -152,6 +152,33 @@ def verbatim(a: Assistant, ans) -> bool:
 
 # ------------------------------------------------------------------ the check itself
 
+def test_a_figure_must_come_from_a_sentence_about_the_same_thing():
+    src = {1: "The bureau plans to finish the survey of all reservoirs in the second quarter. "
+              "Rail should carry not less than 30% of port containers by 2027."}
+    ok = grounding.check("Rail should carry at least 30% of port containers by 2027 [1].", src)
+    assert ok.ok, ok.messages
+    moved = grounding.check("The bureau will finish the reservoir survey by 2027 [1].", src)
+    assert [f.kind for f in moved.failures] == ["figure_out_of_context"] and "\u26a02027" in moved.marked
+
+
+def test_an_answer_must_take_up_the_question():
+    src = {1: "The parks office has set aside 12 million yuan for the programme."}
+    q = "How many street trees will Greenway plant?"
+    empty = grounding.check("The source is [1].", src, question=q)
+    repeated = grounding.check("The parks office has set aside 12 million yuan for the programme [1].", src, question=q)
+    assert [f.kind for f in empty.failures] == ["off_topic"] and [f.kind for f in repeated.failures] == ["off_topic"]
+    assert grounding.check("The parks office has set aside 12 million yuan for the programme [1].", src,
+                           question="How much has the parks office set aside?").ok
+
+
+def test_the_date_a_source_was_published_grounds_no_deadline(llm, server):
+    server.script = lambda b: "Riverside Province will connect at least 85% of rural households by 2025-02-10 [1]."
+    ans = llm.ask(RIVER_Q)
+    # the plan is dated 2025-02-10 (its front matter): the model saw the date, but it supports no deadline
+    assert ans.answerer == "extractive" and not ans.grounding.ok
+    assert {f["text"] for f in ans.grounding.failures} >= {"02", "10"} and "at least 85%" in ans.answer
+
+
 def test_figures_are_compared_exactly_after_normalising_notation_only():
     src = {1: "Connect at least 85% of rural households by the end of 2026; nearly 2,000 measures; 2,000 billion yuan.",
            2: "Rail should carry not less than 30% of port containers by 2027."}

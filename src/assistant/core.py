@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from assistant.answer.pipeline import AnswerPipeline
     from assistant.answer.stage import AnswerContext, Lexicon
-    from assistant.retrieval import Filters, HybridRetriever
+    from assistant.models import Filters
+    from assistant.retrieval import HybridRetriever
     from assistant.store import IndexStore, StoredDocument
 
 __all__ = ["Assistant", "QuestionError", "clean_question"]

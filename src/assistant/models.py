@@ -7,6 +7,7 @@ document text it was cut from, so it can be checked and highlighted later.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -100,3 +101,44 @@ class IngestReport(BaseModel):
     chunks_total: int = 0
     seconds: float = 0.0
     warnings: list[IngestWarning] = Field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    """Restrict retrieval to documents, issuers, types and a date range (ISO dates)."""
+
+    doc: list[str] = field(default_factory=list)
+    issuer: list[str] = field(default_factory=list)
+    doc_type: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+
+    @classmethod
+    def from_any(cls, value: "Filters | dict | None") -> "Filters":
+        if value is None:
+            return cls()
+        if isinstance(value, Filters):
+            return value
+        def as_list(v: Any) -> list[str]:
+            if v in (None, ""):
+                return []
+            return [str(x) for x in v] if isinstance(v, (list, tuple, set)) else [str(v)]
+        return cls(doc=as_list(value.get("doc") or value.get("doc_id")), issuer=as_list(value.get("issuer")),
+                   doc_type=as_list(value.get("doc_type")), since=value.get("since") or None, until=value.get("until") or None)
+
+    def __bool__(self) -> bool:
+        return bool(self.doc or self.issuer or self.doc_type or self.since or self.until)
+
+    def accepts(self, meta: dict) -> bool:
+        if self.doc and meta.get("doc_id") not in self.doc:
+            return False
+        if self.issuer and meta.get("issuer", "").lower() not in {i.lower() for i in self.issuer}:
+            return False
+        if self.doc_type and meta.get("doc_type") not in self.doc_type:
+            return False
+        d = meta.get("date") or ""
+        if self.since and (not d or d < self.since):
+            return False
+        if self.until and (not d or d > self.until):
+            return False
+        return True

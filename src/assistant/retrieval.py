@@ -13,11 +13,9 @@ answerer and for `assistant retrieve`.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,52 +26,11 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.lexical import LexicalIndex, tokenize
-from assistant.models import Chunk, ScoredChunk
+from assistant.models import Chunk, Filters, ScoredChunk
 from assistant.store import IndexStore
 from ingest.text import cjk_ratio
 
 YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
-
-
-@dataclass
-class Filters:
-    """Restrict retrieval to documents, issuers, types and a date range (ISO dates)."""
-
-    doc: list[str] = field(default_factory=list)
-    issuer: list[str] = field(default_factory=list)
-    doc_type: list[str] = field(default_factory=list)
-    since: str | None = None
-    until: str | None = None
-
-    @classmethod
-    def from_any(cls, value: "Filters | dict | None") -> "Filters":
-        if value is None:
-            return cls()
-        if isinstance(value, Filters):
-            return value
-        def as_list(v: Any) -> list[str]:
-            if v in (None, ""):
-                return []
-            return [str(x) for x in v] if isinstance(v, (list, tuple, set)) else [str(v)]
-        return cls(doc=as_list(value.get("doc") or value.get("doc_id")), issuer=as_list(value.get("issuer")),
-                   doc_type=as_list(value.get("doc_type")), since=value.get("since") or None, until=value.get("until") or None)
-
-    def __bool__(self) -> bool:
-        return bool(self.doc or self.issuer or self.doc_type or self.since or self.until)
-
-    def accepts(self, meta: dict) -> bool:
-        if self.doc and meta.get("doc_id") not in self.doc:
-            return False
-        if self.issuer and meta.get("issuer", "").lower() not in {i.lower() for i in self.issuer}:
-            return False
-        if self.doc_type and meta.get("doc_type") not in self.doc_type:
-            return False
-        d = meta.get("date") or ""
-        if self.since and (not d or d < self.since):
-            return False
-        if self.until and (not d or d > self.until):
-            return False
-        return True
 
 
 class ChunkTable:
@@ -253,14 +210,4 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def idf_weights(table: ChunkTable, tokens: list[str]) -> dict[str, float]:
-    """IDF of each token over the chunk table (unseen tokens get the maximum)."""
-    n = max(len(table.ids), 1)
-    out = {}
-    for t in tokens:
-        df = table.lexical.df(t)
-        out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return out
-
-
-__all__ = ["Filters", "HybridRetriever", "ChunkTable", "convex", "rrf", "idf_weights", "tokenize"]
+__all__ = ["Filters", "HybridRetriever", "ChunkTable", "convex", "rrf", "tokenize"]

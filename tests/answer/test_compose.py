@@ -4,7 +4,7 @@ refusals that say a filter was on, relative sources, garbled-figure warnings."""
 from __future__ import annotations
 
 from assistant.answer import compose
-from assistant.retrieval import Filters
+from assistant.models import Filters
 from assistant.store import StoredDocument
 
 TEXT = "The fund grows to 4.2 billion yuan over three years. Counties must publish plans before 30 June 2025."

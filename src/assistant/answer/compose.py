@@ -8,7 +8,7 @@ generated answer cites, refuses and warns the same way.
 from __future__ import annotations
 
 from assistant.models import Answer, Citation, ScoredChunk
-from assistant.retrieval import Filters
+from assistant.models import Filters
 from assistant.store import StoredDocument
 from ingest.text import cjk_ratio
 

@@ -13,7 +13,7 @@ from assistant.answer import compose
 from assistant.answer.stage import AnswerContext, AnswerStage
 from assistant.answer.turn import Turn, build_turn
 from assistant.models import Answer, ScoredChunk
-from assistant.retrieval import Filters
+from assistant.models import Filters
 
 
 class _Streamed:

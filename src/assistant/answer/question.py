@@ -7,20 +7,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.lexical import STOPWORDS, tokenize
 from ingest.text import cjk_ratio
 
-# Words that frame a question rather than name what it is about.
-FRAME_WORDS = frozenset(tokenize(
-    """what which who whom whose when where why how many much share proportion portion percentage percent ratio
+# Words that frame a question rather than name what it is about (built on first use:
+# tokenising the Chinese ones loads jieba's dictionary, which `assistant docs` never needs).
+_FRAME_EN = """what which who whom whose when where why how many much share proportion portion percentage percent ratio
     part fraction number amount figure level value article document text note passage source year years time
     date period mid early late whole money full overall supposed expected said say tell according
     give list name describe explain happen happened do does did get got make made take taken
-    must shall should may might ought can could would will required require requires
-    什么 哪些 多少 何时 哪个 哪 几 怎样 如何 比例 比重 占比 文件""" , stem=True)) | {"mid", "whole"} | frozenset(
-    # Chinese question words and frames (jieba words): they ask, they do not name a topic.
-    "时候 什么时候 时间 何年 哪年 哪一年 谁 哪家 哪里 是否 多长 多大 几个 几家 几项 所有 各 提出 规定 要求 应当 应该 需要".split())
+    must shall should may might ought can could would will required require requires"""
+_FRAME_ZH = ("什么 哪些 多少 何时 哪个 哪 几 怎样 如何 比例 比重 占比 文件 "
+             # Chinese question words and frames (jieba words): they ask, they do not name a topic.
+             "时候 什么时候 时间 何年 哪年 哪一年 谁 哪家 哪里 是否 多长 多大 几个 几家 几项 所有 各 提出 规定 要求 应当 应该 需要")
+
+
+@lru_cache(maxsize=1)
+def frame_words() -> frozenset[str]:
+    zh = _FRAME_ZH.split()
+    return frozenset(tokenize(_FRAME_EN + " " + " ".join(zh[:13]), stem=True)) | {"mid", "whole"} | frozenset(zh[13:])
+
+
+def __getattr__(name: str):
+    if name == "FRAME_WORDS":
+        return frame_words()
+    raise AttributeError(name)
+
 
 @dataclass
 class QuestionInfo:
@@ -81,7 +95,7 @@ def answer_type(q: str) -> str:
 def analyse(question: str) -> QuestionInfo:
     lang = "zh" if cjk_ratio(question) > 0.3 else "en"
     toks = tokenize(question.replace("-", " "))
-    terms = [t for t in dict.fromkeys(toks) if t not in FRAME_WORDS and not re.match(r"[几哪]", t)]  # 几座, 哪项: frames
+    terms = [t for t in dict.fromkeys(toks) if t not in frame_words() and not re.match(r"[几哪]", t)]  # 几座, 哪项: frames
     ql = question.lower()
     m = re.search(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d)\s+(\w+\s+)?\w+s\b|([两二三四五六])[个项大方面]", ql)
     expected = None
@@ -115,7 +129,7 @@ def analyse_turn(question: str, standalone: str, previous: str | None = None) ->
         own, own_years = set(info.terms), info.years
         info = analyse(standalone)
         info.borrowed_terms = set(info.terms) - own
-        own_topic = own - FRAME_WORDS
+        own_topic = own - frame_words()
         earlier = set(analyse(previous).terms) if previous else set(info.borrowed_terms)
         if len(own_topic) >= 2 and not own_years and not (own_topic & earlier):
             # a follow-up with a subject of its own, sharing nothing with the earlier question ("and the survey of
@@ -171,7 +185,7 @@ def comparison_parts(question: str) -> list[str]:
     differ ("Ghana's for 2025 or Nepal's for 2024/25" -> one per country)."""
     periods = list(dict.fromkeys(m.group(1) for m in _PERIOD.finditer(question)))
     names = [n for n in dict.fromkeys(m.group(1) for m in _NAME.finditer(question))
-             if n.lower() not in FRAME_WORDS and n.split()[0].lower() not in _NOT_NAMES]
+             if n.lower() not in frame_words() and n.split()[0].lower() not in _NOT_NAMES]
     for side in (names if len(names) >= 2 else [], periods if len(periods) >= 2 else []):
         if len(side) >= 2:
             parts = []
@@ -208,7 +222,7 @@ def history_questions(messages: list[dict[str, str]]) -> list[str]:
 
 
 def is_follow_up(question: str) -> bool:
-    content = [t for t in tokenize(question.replace("-", " ")) if t not in FRAME_WORDS]
+    content = [t for t in tokenize(question.replace("-", " ")) if t not in frame_words()]
     return bool(_FOLLOW_UP.search(question)) or (len(content) <= 3 and bool(_PRONOUN.search(question))) or len(content) <= 1
 
 
@@ -222,7 +236,7 @@ def standalone_question(question: str, messages: list[dict[str, str]]) -> str:
     prev = previous[-1]
     new = re.sub(_FOLLOW_UP, "", question).strip(" ?？,.，") or question
     new_years, prev_years = _YEAR.findall(new), _YEAR.findall(prev)
-    own = [t for t in tokenize(_YEAR.sub(" ", new)) if t not in FRAME_WORDS]
+    own = [t for t in tokenize(_YEAR.sub(" ", new)) if t not in frame_words()]
     if new_years and prev_years and len(own) <= 1:
         # "那么2022年定的是多少？" after "2023年……目标是多少？": the earlier question, about the new period
         return _YEAR.sub(lambda m: new_years[0] if m.group(0) in prev_years else m.group(0), prev)

@@ -9,13 +9,14 @@ a shared object, so concurrent requests cannot see each other's data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from assistant.answer.turn import Turn
 from assistant.models import Answer, Grounding, ScoredChunk
 from assistant.store import StoredDocument
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 
 @dataclass
@@ -33,8 +34,8 @@ class AnswerContext:
 
     documents: dict[str, StoredDocument]
     lexicon: Lexicon
-    embed_sentences: Callable[[list[str]], np.ndarray] | None = None   # unit vectors, the index's embedder
-    embed_terms: Callable[[list[str]], np.ndarray] | None = None       # multilingual word vectors (use-m3)
+    embed_sentences: Callable[[list[str]], "np.ndarray"] | None = None   # unit vectors, the index's embedder
+    embed_terms: Callable[[list[str]], "np.ndarray"] | None = None       # multilingual word vectors (use-m3)
     on_token: Callable[[str], None] | None = None                      # streamed text, whatever the stage
     on_reset: Callable[[], None] | None = None                         # what was streamed is void (a stage gave up)
     warnings: list[str] = field(default_factory=list)                  # prepended to the answer's warnings

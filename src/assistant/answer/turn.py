@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from assistant.answer.question import QuestionInfo, analyse_turn, history_questions, standalone_question
-from assistant.retrieval import Filters
+from assistant.models import Filters
 
 
 class QuestionError(ValueError):
