@@ -111,7 +111,7 @@ HEAD = """<script>
     const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t); t.select();
     let ok = false; try { ok = document.execCommand('copy'); } catch (e) {} t.remove(); return ok;
   };
-  // For a moment after a [n] click, keep the card in view: the chat may still scroll itself to
+  // For a while (10 s) after a [n] click, keep the card in view: the chat may still scroll itself to
   // the bottom after its last update. A wheel or touch of the reader's own ends it at once.
   const keep = card => {
     const box = card.closest('.bubble-wrap');
@@ -126,7 +126,7 @@ HEAD = """<script>
     box.addEventListener('scroll', check);
     box.addEventListener('wheel', stop, {once: true, passive: true});
     box.addEventListener('touchstart', stop, {once: true, passive: true});
-    setTimeout(stop, 2000);
+    setTimeout(stop, 10000);
   };
   document.addEventListener('click', ev => {
     const el = ev.target instanceof Element ? ev.target : null;
