@@ -211,3 +211,23 @@ def test_chinese_documents_get_chunks_of_comparable_meaning():
     # one Chinese character carries roughly what three English ones do
     assert 0.25 <= zh_chars / en_chars <= 0.5
     assert all(count_tokens(c.text) <= token_budget(180, "zh") for c in zh_chunks)
+
+
+def test_dense_search_is_wide_enough_for_the_candidate_pool(tmp_path):
+    """Retrieval asks Chroma for 100-300 neighbours: with HNSW's default ef_search (100) that
+    search is approximate and differs between processes. New indexes are built wide, and an
+    index built with the default is widened when it is opened."""
+    from assistant.store import SEARCH_EF, make_client
+
+    settings = Settings(data_dir=tmp_path / "data")
+    store = IndexStore(settings, "minilm", dim=4, create=True)
+    assert store.chunks.configuration["hnsw"]["ef_search"] == SEARCH_EF
+    del store
+    old = Settings(data_dir=tmp_path / "old")
+    client = make_client(old)
+    client.create_collection(f"{old.collection}_chunks", embedding_function=None,
+                             configuration={"hnsw": {"space": "cosine"}}, metadata={"embedding_model": "minilm"})
+    assert client.get_collection(f"{old.collection}_chunks").configuration["hnsw"]["ef_search"] < SEARCH_EF
+    del client
+    reopened = IndexStore(old, "minilm")
+    assert reopened.chunks.configuration["hnsw"]["ef_search"] == SEARCH_EF

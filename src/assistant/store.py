@@ -31,6 +31,11 @@ from assistant.config import Settings
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
+# HNSW search breadth. Retrieval asks for 100-300 neighbours; with Chroma's default
+# ef_search (100) that search is approximate, and the same question got other passages
+# in another process. 400 makes the candidate pool exact in practice and repeatable.
+SEARCH_EF = 400
+HNSW = {"space": "cosine", "ef_search": SEARCH_EF}
 
 
 class IndexError_(RuntimeError):
@@ -183,8 +188,9 @@ class IndexStore:
             raise StoreUnavailable(f"Chroma is not answering: {exc}") from exc
         if self.chunks_name in existing:
             self.chunks = self.client.get_collection(self.chunks_name, embedding_function=None)
+            self._search_breadth()
             self.docs = self.client.get_or_create_collection(
-                self.docs_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                self.docs_name, embedding_function=None, configuration={"hnsw": dict(HNSW)},
                 metadata=dict(self.chunks.metadata or {}))
             built_with = (self.chunks.metadata or {}).get("embedding_model")
             if built_with and built_with != self.embedding_model:
@@ -197,9 +203,22 @@ class IndexStore:
             raise NoIndex(f"No index found in {self.location}. Build it with: assistant ingest [PATH ...]")
         meta = {"embedding_model": self.embedding_model, "dim": int(dim or 0), "schema": SCHEMA_VERSION}
         self.chunks = self.client.get_or_create_collection(
-            self.chunks_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta)
+            self.chunks_name, embedding_function=None, configuration={"hnsw": dict(HNSW)}, metadata=meta)
         self.docs = self.client.get_or_create_collection(
-            self.docs_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta)
+            self.docs_name, embedding_function=None, configuration={"hnsw": dict(HNSW)}, metadata=meta)
+
+    def _search_breadth(self) -> None:
+        """Widen an index built before SEARCH_EF (or with Chroma's default) on open.
+
+        A read-only store or an older server may refuse: searching still works, only
+        less exactly, so that is logged rather than raised."""
+        try:
+            hnsw = (self.chunks.configuration or {}).get("hnsw") or {}
+            if int(hnsw.get("ef_search") or 0) >= SEARCH_EF:
+                return
+            self.chunks.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        except Exception as exc:  # noqa: BLE001 - best effort, see docstring
+            log.info("could not widen the dense search of %s to ef_search=%d: %s", self.location, SEARCH_EF, exc)
 
     @property
     def location(self) -> str:

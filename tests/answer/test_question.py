@@ -50,3 +50,34 @@ def test_only_listing_requests_go_to_the_ledger():
     assert analyse("What are the deadlines in 2024?").about_ledger
     assert not analyse("What are the goals of the water pricing reform for rural cooperatives?").about_ledger
     assert not analyse("What target does the plan set for rail freight?").about_ledger
+
+
+def test_a_comparison_side_leaves_with_its_unit_and_joining_word():
+    zh = comparison_parts("2022年和2023年的经济增长目标分别是多少？")
+    assert zh == ["2022年的经济增长目标分别是多少？", "2023年的经济增长目标分别是多少？"]
+    en = comparison_parts("What growth targets did the 2021 and 2022 plans set?")
+    assert en == ["What growth targets did the 2021 plans set?", "What growth targets did the 2022 plans set?"]
+    named = comparison_parts("Is the deficit larger in Westland's plan or Eastmoor's plan?")
+    assert named == ["Is the deficit larger in Westland's plan?", "Is the deficit larger in Eastmoor's plan?"]
+
+
+def test_the_head_noun_of_a_what_question_sets_the_kind_of_answer():
+    assert analyse("What interest rate will the savings scheme pay?").answer_type == "percent"
+    assert analyse("What deficit-to-GDP ratio does the plan set?").answer_type == "percent"
+    assert analyse("What is the allocation for the port authority in 2025?").answer_type == "amount"
+    assert analyse("What seed fund is allocated for the new bank?").answer_type == "amount"
+    assert analyse("What is the fund meant to do?").answer_type == "other"        # its purpose, not its size
+    assert analyse("What is the investment climate like?").answer_type == "other"  # not an amount of investment
+
+
+def test_a_follow_up_with_its_own_period_does_not_keep_the_earlier_one():
+    from assistant.answer.turn import build_turn
+
+    own = build_turn("And what is inflation expected to be from 2026 onwards?",
+                     ["What end-of-year inflation rate does the 2025 budget target?"])
+    assert own.info.years == ["2026"]
+    relative = build_turn("And what deficit does the government aim to reach the year after?",
+                          ["What fiscal deficit does the 2024-25 budget estimate?"])
+    assert relative.info.years == [] and "deficit" in relative.info.terms
+    same = build_turn("And the deficit?", ["What growth does the 2024-25 budget estimate?"])
+    assert same.info.years == ["2024"]   # nothing said of the period: the earlier one still holds

@@ -45,7 +45,9 @@ CHEAP = [
 DENSE = ["dense", "dense_gap"]
 ALL = CHEAP + DENSE
 
-_PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b)|百分之|成(?=以上|左右)", re.I)
+_PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b|percentage points?\b|basis points?\b|bps\b)|百分之|成(?=以上|左右)"
+                      r"|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one[- ](?:half|third|quarter|fifth|tenth))\b"
+                      r"|一半|半数|过半|[一二三四五六七八九十]分之[一二三四五六七八九十]", re.I)  # a share in words is a share too
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|lakh|crore|dozen|half)\b|[一二三四五六七八九十百千万亿两]", re.I)
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion|lakh|crore|bn|mn)\s+)?(?:yuan|dollars?|euros?|rupees?|rmb|cny|usd|cedis?)\b"
                      r"|[$¥€₹`£]\s?\d|\b(?:rs\.?|inr|gh[¢c₵]|npr|us\$)\s?\d|\d[\d,.]*\s*(?:万|亿|千)?元|\d[\d,.]*\s*(?:million|billion|trillion|lakh|crore)\b", re.I)
@@ -76,23 +78,50 @@ class Candidate:
     language: str = "en"
     starts_paragraph: bool = False
     lead: str = ""       # the passage's text before the sentence (a year named there governs it)
+    label: str = ""      # heading line(s) right above it: judged with it, not quoted
     x: np.ndarray | None = None       # feature vector (ALL order); DENSE part filled for the shortlist
     p: float = 0.0                    # probability that it answers the question
     matched: set[str] = field(default_factory=set)   # question terms in the sentence or its neighbours
     soft: set[str] = field(default_factory=set)      # terms matched only through a translation
 
 
+_SENTENCE_END = re.compile(r"[.!?。！？;；:：]['\"’”)）]*$")
+
+
+def heading_line(text: str, s: int, e: int, after: tuple[int, int]) -> bool:
+    """A line of its own that names the section below it ("Credit Guarantee for MSMEs",
+    "MISHTI"): short, no closing punctuation, no figure but a year, not a list item, and
+    followed by a full sentence. It says what that sentence is about and is rarely the
+    answer itself; a table row or a bullet ("Fiscal deficit 4.4%") stays a candidate."""
+    line = text[s:e].strip(" *#")
+    own_line = (s == 0 or "\n" in text[max(0, s - 3):s]) and "\n" in text[e:after[0] + 1]
+    figures = [f for f in _FIGURE.findall(line) if not _YEAR.fullmatch(f)]
+    below = text[after[0]:after[1]].strip()
+    return (own_line and 0 < len(line) < 90 and not _SENTENCE_END.search(line) and not figures
+            and not re.match(r"^\s*(?:[-•·▪●*]|\(?\d+[.)、]|[一二三四五六七八九十]+、|\(?[a-z][.)])\s", text[s:e])
+            and len(below) >= 40 and bool(_SENTENCE_END.search(below)))
+
+
 def candidates(hits: list[ScoredChunk], limit_chunks: int) -> list[Candidate]:
-    """The sentences of the top passages (a run-in label stays with its sentence), once each."""
+    """The sentences of the top passages (a run-in label stays with its sentence), once each.
+
+    Up to two heading lines in a row are not candidates of their own: their words go with
+    the first sentence under them (`label`), which is then judged as "heading + sentence"
+    and quoted as the sentence alone."""
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for rank, hit in enumerate(hits[:limit_chunks]):
         c = hit.chunk
         spans = merge_labels(c.text, sentence_spans(c.text))
+        labels: list[str] = []
         for j, (s, e) in enumerate(spans):
             s, e = compose.trim_quote(c.text, s, e)
             if e - s < 3:
                 continue
+            if j + 1 < len(spans) and len(labels) < 2 and heading_line(c.text, s, e, spans[j + 1]):
+                labels.append(c.text[s:e].strip(" *#"))
+                continue
+            label, labels = " ".join(labels), []
             key = (c.doc_id, c.start + s)
             if key in seen:
                 continue
@@ -101,7 +130,7 @@ def candidates(hits: list[ScoredChunk], limit_chunks: int) -> list[Candidate]:
             nxt = c.text[spans[j + 1][0]:spans[j + 1][1]] if j + 1 < len(spans) else ""
             starts = s == 0 or "\n" in c.text[max(0, s - 3):s]
             out.append(Candidate(c.doc_id, c.start + s, c.start + e, c.text[s:e], rank, hit, prev, nxt, c.heading,
-                                 compose.text_language(c.text[s:e]), starts, c.text[max(0, s - 400):s]))
+                                 compose.text_language(c.text[s:e]), starts, c.text[max(0, s - 400):s], label=label))
     return out
 
 
@@ -273,7 +302,7 @@ class Features:
         q_words = set(self.weights)
         for c in cands:
             d = self.docs.get(c.doc_id)
-            sent = words(c.text)
+            sent = words(f"{c.label} {c.text}" if c.label else c.text)
             near = words(" ".join((c.prev, c.next, c.heading)))
             title = words(title_text(d, c.hit))
             profile = doc_profile(d) if d is not None else None
@@ -288,7 +317,7 @@ class Features:
             in_doc = {t for t in self.weights if t in whole} | in_sent | in_near
             c.matched = in_sent | in_near
             missing = [w for t, w in self.weights.items() if t not in in_sent | in_near | in_title]
-            toks = [t for t in tokenize(c.text.replace("-", " ")) if t not in FRAME_WORDS]
+            toks = [t for t in tokenize(f"{c.label} {c.text}".replace("-", " ")) if t not in FRAME_WORDS]
             bigrams = set(zip(toks, toks[1:]))
             figs = _figures(c.text)
             doc_len = max(len(d.text), 1) if d is not None else max(c.hit.chunk.end, 1)
@@ -366,7 +395,7 @@ class Features:
             return
         i_dense, i_gap = (ALL.index(n) for n in DENSE)
         if self.ctx.embed_sentences is not None:
-            vecs = self.ctx.embed_sentences([self.info.focus or self.info.text] + [c.text for c in cands])
+            vecs = self.ctx.embed_sentences([self.info.focus or self.info.text] + [f"{c.label}: {c.text}" if c.label else c.text for c in cands])
             sims = vecs[1:] @ vecs[0]
             top = float(sims.max())
             for c, s in zip(cands, sims):

@@ -76,11 +76,16 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 def answer_type(q: str) -> str:
     ql = q.lower()
-    if re.search(r"\b(what|which) (share|proportion|portion|percentage|percent|ratio|fraction)\b|\bhow much of\b|\bwhat part\b|比例|比重|占比|百分之", ql):
-        return "percent"
+    if re.search(r"\b(what|which) (share|proportion|portion|percentage|percent|ratio|fraction)\b|\bhow much of\b|\bwhat part\b|比例|比重|占比|百分之", ql) \
+            or re.search(r"\b(what|which) ([\w-]+ ){0,3}(rates?|ratios?)\b(?! of (return|exchange)\b)|(率|比例)是多少", ql):
+        return "percent"  # "what interest rate", "what deficit-to-GDP ratio": the head noun asks for a percentage
     if re.search(r"\bhow much\b(?! of)(?!.*\b(share|percent|proportion)\b)", ql) and re.search(
-            r"\b(invest\w*|spen[dt]\w*|cost\w*|rais\w*|earn\w*|pa(y|id)\w*|fund\w*|capital|money|budget\w*|profit\w*|revenue|income|worth|allocat\w*|attract\w*|bring|brought|make|made)\b", ql):
-        return "amount"
+            r"\b(invest\w*|spen[dt]\w*|cost\w*|rais\w*|earn\w*|pa(y|id)\w*|fund\w*|capital|money|budget\w*|profit\w*|revenue|income|worth|allocat\w*|attract\w*|bring|brought|make|made)\b", ql) \
+            or re.search(r"\b(what|which) (is |are |was |were )?(the )?([\w-]+ ){0,2}(allocation|outlay|provision|expenditure|spending|investment|funding)s?\b"
+                         r"(?=\s*(?:for|of|on|to|in|under|does|did|do|will|would|is|are|was|were|has|have|\?|$))"
+                         r"|\b(what|which)\b.*\b(is|are|was|were) (allocated|earmarked|set aside|budgeted)\b", ql) \
+            and not re.search(r"\b(meant|used|aim\w*|purpose|designed|intended)\b", ql):
+        return "amount"  # "what is the allocation for X", "what seed fund": the head noun asks for money
     if re.search(r"\bhow (many|much)\b|\bwhat (number|amount|total|sum|value|level)\b|多少|几(?![时月])|多大", ql):
         return "number"
     if re.search(r"\bwhen\b|\bby when\b|\b(what|which) (year|date|month|quarter|time|deadline)\b|\bhow long\b|何时|什么时候|什么时间|哪一年|哪年|哪个季度|几月|期限|截止|截至", ql):
@@ -122,6 +127,11 @@ def analyse(question: str) -> QuestionInfo:
                         source_terms=source_terms(question) & set(terms))
 
 
+_RELATIVE_PERIOD = re.compile(
+    r"\b(?:the )?(?:fiscal )?(?:year|month|quarter) (?:after|before|later|earlier)\b|\ba (?:year|month|quarter) (?:later|earlier|before|after)\b"
+    r"|\b(?:next|following|previous|prior|coming|preceding) (?:fiscal )?(?:year|month|quarter)\b|次年|下一年|明年|上一年|前一年|去年|翌年|来年", re.I)
+
+
 def analyse_turn(question: str, standalone: str, previous: str | None = None) -> QuestionInfo:
     """Analyse the standalone form of a follow-up; the words it borrowed from earlier turns weigh less."""
     info = analyse(question)
@@ -131,6 +141,10 @@ def analyse_turn(question: str, standalone: str, previous: str | None = None) ->
         info.borrowed_terms = set(info.terms) - own
         own_topic = own - frame_words()
         earlier = set(analyse(previous).terms) if previous else set(info.borrowed_terms)
+        if own_years or _RELATIVE_PERIOD.search(question):
+            # "and from 2026 onwards?", "and the year after?": the follow-up sets its own period; the
+            # earlier question's years would make every sentence about the new period look like a conflict
+            info.years = list(own_years)
         if len(own_topic) >= 2 and not own_years and not (own_topic & earlier):
             # a follow-up with a subject of its own, sharing nothing with the earlier question ("and the survey of
             # reservoirs?"): no borrowed period or kind of answer, and its own words say what the answer is about
@@ -179,6 +193,33 @@ _PERIOD = re.compile(r"(?<![\d/-])((?:19|20)\d\d(?:\s*[-–/]\s*\d{2,4})?)(?![\d
 _NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)(?:['’]s)?\b")
 
 
+_JOIN = r"(?:\s*(?:\b(?:and|or|versus|vs\.?|with|than)\b|和|与|及|或|、|,)\s*)"
+_SIDE_UNIT = r"(?:['’]s|年度|年)?"
+_POSSESSIVE_PHRASE = r"['’]s(?:\s+(?!(?:and|or|versus|vs|with|than)\b)[^\s,;:?？。]+)*"
+
+
+def _drop_side(question: str, side: str) -> str:
+    """Remove one side of a comparison with its unit and the word joining it to the other
+    side ("2021 and 2022 plans" -> "2021 plans", 「2022年和2023年」 -> 「2023年」); a
+    possessive side leaves with its phrase ("Westland's plan or Eastmoor's plan" ->
+    "Westland's plan")."""
+    name = re.escape(side)
+    unit = _POSSESSIVE_PHRASE if re.search(rf"{name}['’]s", question) else _SIDE_UNIT
+    before = re.compile(rf"{_JOIN}{name}{unit}(?![\d])", re.I)
+    if before.search(question):
+        return before.sub(" ", question, count=1)
+    after = re.compile(rf"(?<![\d]){name}{unit}{_JOIN}", re.I)
+    if after.search(question):
+        return after.sub(" ", question, count=1)
+    return re.sub(rf"{name}{_SIDE_UNIT}", " ", question)
+
+
+def _tidy(text: str) -> str:
+    """Collapse the spaces a removal leaves; none between Chinese characters."""
+    text = re.sub(r"\s+([?？.,;:!])", r"\1", re.sub(r"\s+", " ", text)).strip()
+    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+
 def comparison_parts(question: str) -> list[str]:
     """The two sides of a comparison as separate questions, so each side is retrieved on
     its own: by period ("2022年和2023年…" -> one question per year) or by the names that
@@ -193,8 +234,8 @@ def comparison_parts(question: str) -> list[str]:
                 q = question
                 for other in side:
                     if other != keep:
-                        q = re.sub(rf"{re.escape(other)}(?:['’]s)?", " ", q)
-                parts.append(re.sub(r"\s+", " ", q).strip())
+                        q = _drop_side(q, other)
+                parts.append(_tidy(q))
             return parts
     return []
 
