@@ -231,3 +231,26 @@ def test_dense_search_is_wide_enough_for_the_candidate_pool(tmp_path):
     del client
     reopened = IndexStore(old, "minilm")
     assert reopened.chunks.configuration["hnsw"]["ef_search"] == SEARCH_EF
+
+
+def test_dense_search_is_exact_and_the_same_for_every_build_of_an_index(assistant):
+    """Below EXACT_SEARCH_MAX_CHUNKS the dense ranking is a product with every chunk vector, so
+    it equals brute force over the stored embeddings, whatever graph Chroma built; above it,
+    the approximate HNSW search still answers."""
+    import numpy as np
+
+    from assistant.retrieval import ChunkTable
+
+    r = assistant.retriever
+    table = r.table
+    assert table.vectors is not None and len(table.vectors) == len(table.ids)
+    q = np.asarray(assistant.embeddings.embed_query("board of directors of pilot firms"), dtype=np.float32)
+    ids, vecs = assistant.store.chunk_vectors()
+    brute = np.argsort(-(vecs @ (q / np.linalg.norm(q))), kind="stable")[:10]
+    assert [table.ids[i] for i, _ in table.nearest(q, 10)] == [ids[i] for i in brute]
+    mask = np.array([i % 2 == 0 for i in range(len(table.ids))])
+    assert all(mask[i] for i, _ in table.nearest(q, 10, mask))
+    approximate = ChunkTable(assistant.store, exact_max=0)
+    assert approximate.vectors is None
+    hnsw = [cid for cid, _ in assistant.store.query(q, 3)]
+    assert hnsw and set(hnsw) <= set(table.ids)
