@@ -66,7 +66,9 @@ class ChunkTable:
     def nearest(self, vector: np.ndarray, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the n chunks nearest to `vector`, exactly, within `mask`."""
         q = np.asarray(vector, dtype=np.float32)
-        sims = self.vectors @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        # einsum, not a BLAS product: BLAS threads left spinning after it slow the next query
+        # embedding by torch (measured: 41 ms instead of 20 per query on 2 cores)
+        sims = np.einsum("ij,j->i", self.vectors, q / max(float(np.linalg.norm(q)), 1e-12))
         if mask is not None:
             sims = np.where(mask, sims, -np.inf)
         n = min(n, len(sims) if mask is None else int(mask.sum()))
