@@ -63,9 +63,9 @@ def test_a_comparison_side_leaves_with_its_unit_and_joining_word():
 
 def test_the_head_noun_of_a_what_question_sets_the_kind_of_answer():
     assert analyse("What interest rate will the savings scheme pay?").answer_type == "percent"
-    assert analyse("What deficit-to-GDP ratio does the plan set?").answer_type == "percent"
+    assert analyse("What debt-to-revenue ratio does the plan set?").answer_type == "percent"
     assert analyse("What is the allocation for the port authority in 2025?").answer_type == "amount"
-    assert analyse("What seed fund is allocated for the new bank?").answer_type == "amount"
+    assert analyse("What grant is allocated for the new harbour?").answer_type == "amount"
     assert analyse("What is the fund meant to do?").answer_type == "other"        # its purpose, not its size
     assert analyse("What is the investment climate like?").answer_type == "other"  # not an amount of investment
 

@@ -89,8 +89,8 @@ _SENTENCE_END = re.compile(r"[.!?。！？;；:：]['\"’”)）]*$")
 
 
 def heading_line(text: str, s: int, e: int, after: tuple[int, int]) -> bool:
-    """A line of its own that names the section below it ("Credit Guarantee for MSMEs",
-    "MISHTI"): short, no closing punctuation, no figure but a year, not a list item, and
+    """A line of its own that names the section below it ("Port Modernisation Fund",
+    "HARBOUR-2"): short, no closing punctuation, no figure but a year, not a list item, and
     followed by a full sentence. It says what that sentence is about and is rarely the
     answer itself; a table row or a bullet ("Fiscal deficit 4.4%") stays a candidate."""
     line = text[s:e].strip(" *#")
@@ -105,23 +105,22 @@ def heading_line(text: str, s: int, e: int, after: tuple[int, int]) -> bool:
 def candidates(hits: list[ScoredChunk], limit_chunks: int) -> list[Candidate]:
     """The sentences of the top passages (a run-in label stays with its sentence), once each.
 
-    Up to two heading lines in a row are not candidates of their own: their words go with
-    the first sentence under them (`label`), which is then judged as "heading + sentence"
-    and quoted as the sentence alone."""
+    A heading line is not a candidate of its own: its words go with the sentence under it
+    (`label`), which is judged as "heading + sentence" and quoted as the sentence alone."""
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for rank, hit in enumerate(hits[:limit_chunks]):
         c = hit.chunk
         spans = merge_labels(c.text, sentence_spans(c.text))
-        labels: list[str] = []
+        pending = ""  # a heading line waiting for its sentence
         for j, (s, e) in enumerate(spans):
             s, e = compose.trim_quote(c.text, s, e)
             if e - s < 3:
                 continue
-            if j + 1 < len(spans) and len(labels) < 2 and heading_line(c.text, s, e, spans[j + 1]):
-                labels.append(c.text[s:e].strip(" *#"))
+            if j + 1 < len(spans) and heading_line(c.text, s, e, spans[j + 1]):
+                pending = c.text[s:e].strip(" *#")
                 continue
-            label, labels = " ".join(labels), []
+            label, pending = pending, ""
             key = (c.doc_id, c.start + s)
             if key in seen:
                 continue

@@ -85,7 +85,7 @@ def answer_type(q: str) -> str:
                          r"(?=\s*(?:for|of|on|to|in|under|does|did|do|will|would|is|are|was|were|has|have|\?|$))"
                          r"|\b(what|which)\b.*\b(is|are|was|were) (allocated|earmarked|set aside|budgeted)\b", ql) \
             and not re.search(r"\b(meant|used|aim\w*|purpose|designed|intended)\b", ql):
-        return "amount"  # "what is the allocation for X", "what seed fund": the head noun asks for money
+        return "amount"  # "what is the allocation for X", "what grant is allocated": the head noun asks for money
     if re.search(r"\bhow (many|much)\b|\bwhat (number|amount|total|sum|value|level)\b|多少|几(?![时月])|多大", ql):
         return "number"
     if re.search(r"\bwhen\b|\bby when\b|\b(what|which) (year|date|month|quarter|time|deadline)\b|\bhow long\b|何时|什么时候|什么时间|哪一年|哪年|哪个季度|几月|期限|截止|截至", ql):
