@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     max_file_mb: float = 50.0
 
     # Retrieval and answering
-    top_k: int = Field(10, ge=1, description="Passages retrieved per answer; their sentences are the answer candidates.")
+    top_k: int = Field(16, ge=1, description="Passages retrieved per answer; their sentences are the answer candidates (16: measured best out of fold, see README).")
     fusion: Literal["convex", "rrf"] = Field("convex", description="How dense and BM25 rankings are fused.")
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Convex fusion: share of the dense score.")
     max_question_chars: int = 2000

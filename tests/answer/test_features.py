@@ -23,6 +23,16 @@ def test_a_heading_line_is_judged_with_the_sentence_under_it_and_not_quoted():
     assert all(c.label == "" for c in cands[1:])
 
 
+def test_a_chinese_section_title_labels_the_short_sentence_under_it():
+    text = "四、组织实施\n\n市交通局每季度通报一次全市公交线网调整进展。\n\n五、附则\n\n本方案自印发之日起施行。"
+    cands = candidates([_hit(text)], limit_chunks=1)
+    quoted = [c.text for c in cands]
+    assert "四、组织实施" not in quoted                                   # a numbered section title is not an answer
+    under = next(c for c in cands if c.text.startswith("市交通局"))
+    assert under.label == "四、组织实施" and text[under.start - 100:under.end - 100] == under.text
+    assert "五、附则" in quoted  # 12 characters below it: too short to be the body of a section, so it stays
+
+
 def test_a_list_item_or_a_last_line_is_never_taken_for_a_heading():
     text = "- Digital reporting systems\nAll pilot firms shall report every quarter through the new system.\nSummary"
     quoted = [c.text for c in candidates([_hit(text)], limit_chunks=1)]
@@ -37,3 +47,45 @@ def test_a_share_said_in_words_answers_a_share_question():
     assert has_type("percent", "实践性教学课时原则上占总课时一半以上。")
     assert has_type("percent", "Rates fall by 50 basis points.")
     assert not has_type("percent", "Practical teaching shall take up most class hours.")
+
+
+def test_a_heading_that_ends_one_chunk_labels_the_first_sentence_of_the_next():
+    from assistant.store import StoredDocument
+
+    doc = ("The council met twice this year and approved the regional plan.\n"
+           "Harbour Development Fund\n"
+           "This fund will be managed by the National Port Bank and lend to small coastal towns.")
+    cut = doc.index("This fund")
+    first = ScoredChunk(chunk=Chunk(id="a", doc_id="d1", text=doc[:cut].rstrip(), start=0, end=len(doc[:cut].rstrip())), score=1.0)
+    second = ScoredChunk(chunk=Chunk(id="b", doc_id="d1", text=doc[cut:], start=cut, end=len(doc)), score=0.9)
+    docs = {"d1": StoredDocument("d1", doc, {})}
+    cands = candidates([first, second], limit_chunks=2, documents=docs)
+    quoted = [c.text for c in cands]
+    assert "Harbour Development Fund" not in quoted                      # the heading is not a candidate of its own
+    under = next(c for c in cands if c.text.startswith("This fund"))
+    assert under.label == "Harbour Development Fund" and doc[under.start:under.end] == under.text
+    # without the documents the chunk's last line cannot be judged, and stays a candidate
+    assert "Harbour Development Fund" in [c.text for c in candidates([first, second], limit_chunks=2)]
+
+
+def test_a_later_year_answers_a_by_what_year_question_and_is_no_other_period():
+    from assistant.answer.features import ALL, Features
+    from assistant.answer.question import analyse
+    from assistant.answer.stage import AnswerContext
+    from assistant.store import StoredDocument
+
+    text = "A mission to end the disease by 2047 will be launched. Last year, 2022 saw a record harvest."
+    hit = ScoredChunk(chunk=Chunk(id="a", doc_id="d1", text=text, start=0, end=len(text)), score=1.0)
+    docs = {"d1": StoredDocument("d1", text, {"title": "Budget 2023-24"})}
+    ctx = AnswerContext(documents=docs, lexicon=_Lexicon())
+    feats = Features(analyse("By what year is the disease to be ended under the 2023-24 budget?"), ctx, [hit])
+    cands = candidates([hit], limit_chunks=1, documents=docs)
+    feats.cheap(cands)
+    conflict = ALL.index("period_conflict")
+    mission, harvest = cands
+    assert mission.x[conflict] == 0.0       # 2047 is the answer asked for
+    assert harvest.x[conflict] == 1.0       # 2022 is another period
+
+
+class _Lexicon:
+    idf: dict = {}

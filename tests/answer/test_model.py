@@ -83,3 +83,34 @@ def test_floors_report_what_falls_short():
 def test_question_vector_has_one_value_per_refusal_feature():
     v = question_vector(np.array([0.8, 0.2]), np.zeros(len(ALL)), 0.0, True, 4)
     assert v.shape == (len(QUESTION),) and v[0] > v[1]
+
+
+def _two_ask(texts: list[str], p: list[float], all_of: list[str]) -> tuning.Heldout:
+    item = {"id": "q", "question": "How large is X, and how much of it is Y?", "answerable": True, "all_of": all_of}
+    rec = tuning.Record("s", item, "g", np.zeros((len(texts), len(ALL))), np.array([True] + [False] * (len(texts) - 1)),
+                        0.0, True, 4, texts, two_asks=True)
+    return tuning.Heldout(rec, np.arange(len(texts)), np.array(p))
+
+
+def test_a_two_part_question_quotes_the_runner_up_only_where_that_brings_the_other_fact():
+    # the other fact sits in a runner-up at 60% of the best sentence's probability
+    held = [_two_ask(["The deficit is 5 billion.", "Loans cover 2 billion of it.", "Unrelated."], [0.9, 0.54, 0.1],
+                     ["5 billion", "2 billion"]) for _ in range(5)]
+    assert tuning.choose_two_ask_ratio(held) == pytest.approx(0.6)
+    # a runner-up that never adds a fact is never quoted
+    useless = [_two_ask(["The deficit is 5 billion and loans cover 2 billion.", "Other text."], [0.9, 0.8],
+                        ["5 billion", "2 billion"]) for _ in range(5)]
+    assert tuning.choose_two_ask_ratio(useless) > 1.0
+
+
+def test_a_runner_up_is_never_quoted_beside_a_sentence_that_holds_every_term_of_the_question():
+    def held(cov_best: float, right: int) -> tuning.Heldout:
+        X = np.zeros((2, len(ALL)))
+        X[0, ALL.index("cov_sent")] = cov_best
+        y = np.array([right == 0, right == 1])
+        item = {"id": "q", "question": "How many directors will be trained?", "answerable": True}
+        return tuning.Heldout(tuning.Record("s", item, "g", X, y, 0.0, True, 3, ["a", "b"]), np.arange(2), np.array([0.9, 0.8]))
+
+    assert tuning.top_ok(held(0.5, 1), 0.8) == (True, True)     # partial best: the close runner-up is quoted and helps
+    assert tuning.top_ok(held(1.0, 1), 0.8) == (False, False)   # the best holds every term: no runner-up
+    assert tuning.top_ok(held(1.0, 0), 0.8) == (True, False)

@@ -81,3 +81,21 @@ def test_a_follow_up_with_its_own_period_does_not_keep_the_earlier_one():
     assert relative.info.years == [] and "deficit" in relative.info.terms
     same = build_turn("And the deficit?", ["What growth does the 2024-25 budget estimate?"])
     assert same.info.years == ["2024"]   # nothing said of the period: the earlier one still holds
+
+
+def test_a_question_that_asks_two_things_knows_each_kind_of_answer():
+    from assistant.answer.question import ask_parts, asks_two
+
+    joined = analyse("By when will the port reach 5 million tonnes a year, and what is the outlay of the harbour fund?")
+    assert joined.answer_type == "date" and joined.also_types == ["amount"]
+    assert ask_parts("Who presented the plan, and on what date?") == ["Who presented the plan?", "on what date?"]
+    heads = ask_parts("What deposit limit and interest rate does the savings bond offer?")
+    assert heads == ["What deposit limit does the savings bond offer?", "What interest rate does the savings bond offer?"]
+    assert analyse("What deposit limit and interest rate does the savings bond offer?").also_types == ["percent"]
+    assert ask_parts("港口总投资有多大？其中中央投资有多少？") == ["港口总投资有多大?", "其中中央投资有多少？"]
+    # one question, however long, stays one
+    assert ask_parts("What are the aims and priorities of the plan?") == ["What are the aims and priorities of the plan?"]
+    assert ask_parts("What is the deficit and how is it financed?") == ["What is the deficit?", "how is it financed?"]
+    assert not asks_two("What is the deficit target for 2025?") and asks_two("两个港口的吞吐量分别是多少？")
+    # "how much of that" asks for an amount (or a share) of something named before
+    assert analyse("How much of that goes to capital expenditure?").answer_type == "number"

@@ -99,27 +99,63 @@ def heading_line(text: str, s: int, e: int, after: tuple[int, int]) -> bool:
     below = text[after[0]:after[1]].strip()
     return (own_line and 0 < len(line) < 90 and not _SENTENCE_END.search(line) and not figures
             and not re.match(r"^\s*(?:[-•·▪●*]|\(?\d+[.)、]|[一二三四五六七八九十]+、|\(?[a-z][.)])\s", text[s:e])
-            and len(below) >= 40 and bool(_SENTENCE_END.search(below)))
+            and _full_sentence(below))
 
 
-def candidates(hits: list[ScoredChunk], limit_chunks: int) -> list[Candidate]:
+def _full_sentence(text: str) -> bool:
+    """A sentence long enough to be the body under a heading, not another heading: 40
+    characters, or 16 in Chinese, where one character carries about what 2.5 letters do."""
+    return bool(_SENTENCE_END.search(text)) and len(text) >= (16 if has_cjk(text) else 40)
+
+
+def _sentence_after(text: str, pos: int) -> tuple[int, int] | None:
+    """The first sentence of `text` from `pos` on (absolute span), if any."""
+    spans = [(pos + s, pos + e) for s, e in sentence_spans(text[pos:pos + 800]) if e - s >= 3]
+    return spans[0] if spans else None
+
+
+def _heading_before(text: str, pos: int) -> str:
+    """The heading line right above `pos` in a document ("" when the line above is not one):
+    a chunk may begin just under the heading that the previous chunk ended with."""
+    le = len(text[:pos].rstrip())
+    if le == 0 or "\n" not in text[le:pos + 1]:
+        return ""
+    ls = text.rfind("\n", 0, le) + 1
+    after = _sentence_after(text, pos)
+    if le <= ls or after is None:
+        return ""
+    return text[ls:le].strip(" *#") if heading_line(text, ls, le, after) else ""
+
+
+def candidates(hits: list[ScoredChunk], limit_chunks: int,
+               documents: dict[str, StoredDocument] | None = None) -> list[Candidate]:
     """The sentences of the top passages (a run-in label stays with its sentence), once each.
 
     A heading line is not a candidate of its own: its words go with the sentence under it
-    (`label`), which is judged as "heading + sentence" and quoted as the sentence alone."""
+    (`label`), which is judged as "heading + sentence" and quoted as the sentence alone.
+    With the `documents`, this holds across chunk boundaries too: a heading that ends one
+    chunk labels the first sentence of the next."""
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
+    docs = documents or {}
     for rank, hit in enumerate(hits[:limit_chunks]):
         c = hit.chunk
         spans = merge_labels(c.text, sentence_spans(c.text))
-        pending = ""  # a heading line waiting for its sentence
+        doc = docs.get(c.doc_id)
+        whole = doc.text if doc is not None and doc.text[c.start:c.end] == c.text else None
+        pending = _heading_before(whole, c.start) if whole is not None else ""  # a heading waiting for its sentence
         for j, (s, e) in enumerate(spans):
             s, e = compose.trim_quote(c.text, s, e)
             if e - s < 3:
                 continue
-            if j + 1 < len(spans) and heading_line(c.text, s, e, spans[j + 1]):
-                pending = c.text[s:e].strip(" *#")
-                continue
+            if j + 1 < len(spans):
+                if heading_line(c.text, s, e, spans[j + 1]):
+                    pending = c.text[s:e].strip(" *#")
+                    continue
+            elif whole is not None:  # the chunk's last line: what follows is in the document
+                after = _sentence_after(whole, c.start + e)
+                if after is not None and heading_line(whole, c.start + s, c.start + e, after):
+                    continue
             label, pending = pending, ""
             key = (c.doc_id, c.start + s)
             if key in seen:
@@ -197,11 +233,12 @@ def years_in(text: str) -> set[str]:
     return found
 
 
-def period_match(years: list[str], text: str) -> float:
-    """1: the text names only the asked period; 0.5: it names it among others; -1: only other periods."""
+def period_match(years: list[str], text: str, found: set[str] | None = None) -> float:
+    """1: the text names only the asked period; 0.5: it names it among others; -1: only other periods.
+    `found`: the text's years, when the caller has already set some aside."""
     if not years:
         return 0.0
-    found = years_in(text)
+    found = years_in(text) if found is None else found
     if set(years) & found:
         return 1.0 if found <= set(years) else 0.5
     return -1.0 if found else 0.0
@@ -320,9 +357,13 @@ class Features:
             bigrams = set(zip(toks, toks[1:]))
             figs = _figures(c.text)
             doc_len = max(len(d.text), 1) if d is not None else max(c.hit.chunk.end, 1)
-            type_ok = has_type(info.answer_type, c.text)
+            type_ok = any(has_type(t, c.text) for t in [info.answer_type] + info.also_types)  # any ask's kind
             years = years_in(c.text)
-            period = period_match(info.years, c.text)
+            if info.answer_type == "date" and info.years:
+                # "by what year ... in the 2023 plan": a later year is a candidate answer, not another period
+                latest = max(int(y) for y in info.years)
+                years = {y for y in years if int(y) <= latest}
+            period = period_match(info.years, c.text, years)
             period_near = period_match(info.years, " ".join((c.prev, c.heading, str((d.metadata if d else {}).get("date") or "")[:4])))
             period_title = period_match(info.years, title_text(d, c.hit))
             toks_all = tokenize(c.text.replace("-", " "), stem=False)
@@ -370,7 +411,7 @@ class Features:
                 period_match(info.years, c.lead),
                 period_title,
                 period_implicit,
-                period_match(answer_years, c.text) if answer_years else 0.0,
+                period_match(answer_years, c.text, years) if answer_years else 0.0,
                 float(bool(info.years) and bool(years) and not (set(info.years) & years)),
                 float(info.answer_type == "date" and bool(info.years) and bool(years) and not (set(info.years) & years)),
                 function / max(len(toks_all) + function, 1),
@@ -431,6 +472,15 @@ class Features:
                 found.append(hit | {t for t in terms if pieced(t, hit)})
             out.append((found[0], found[1]))
         return out
+
+
+def covers_question(x: np.ndarray) -> bool:
+    """True when a sentence holds every term of the question (IDF-weighted coverage 1): a
+    runner-up beside it could only add another fact, never the missing one."""
+    return float(x[_COV_SENT]) >= 0.999
+
+
+_COV_SENT = ALL.index("cov_sent")
 
 
 def question_surface(question: str) -> dict[str, str]:

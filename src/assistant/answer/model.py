@@ -26,7 +26,7 @@ DEFAULT_PATH = Path(__file__).with_name("answer_model.json")
 
 QUESTION = ["p1_logit", "p2_logit", "margin", "unknown_share", "any_unknown", "best_cov_sent", "best_cov_untitled",
             "best_type_miss", "best_period_conflict", "best_period_implicit", "best_scope", "best_doc_miss", "best_dense",
-            "best_hit_fused", "best_num_match", "typed", "log_terms"]
+            "best_hit_fused", "best_num_match", "typed", "log_terms", "two_asks"]
 
 
 class LinearHead(BaseModel):
@@ -58,6 +58,7 @@ class AnswerModel(BaseModel):
     refusal: LinearHead
     threshold: float = Field(0.5, description="Refuse when the probability that the best sentence answers is below this.")
     second_ratio: float = Field(1.01, description="Also quote the runner-up when its probability is at least this share of the best's (>1: never).")
+    two_ask_ratio: float = Field(1.01, description="For a question that asks two things: quote the runner-up too when its probability is at least this share of the best's.")
     shortlist: int = Field(12, description="Candidates that get the costly (dense) features.")
     meta: dict = Field(default_factory=dict, description="How and on what it was fitted, and its out-of-fold scores.")
 
@@ -85,8 +86,9 @@ def _load(path: str) -> AnswerModel:
 
 
 def question_vector(p_sorted: np.ndarray, best_x: np.ndarray | None, unknown_share: float, typed: bool,
-                    n_terms: int) -> np.ndarray:
-    """The refusal head's inputs for one question, from its ranked candidates."""
+                    n_terms: int, two_asks: bool = False) -> np.ndarray:
+    """The refusal head's inputs for one question, from its ranked candidates. A question
+    that asks two things (`two_asks`) has two close sentences and each covers half of it."""
     from assistant.answer.features import ALL
 
     def logit(p: float) -> float:
@@ -100,4 +102,4 @@ def question_vector(p_sorted: np.ndarray, best_x: np.ndarray | None, unknown_sha
     return np.array([logit(p1), logit(p2), logit(p1) - logit(p2), unknown_share, float(unknown_share > 0),
                      get("cov_sent"), get("cov_untitled"), get("type_miss"), get("period_conflict"),
                      get("period_implicit"), get("scope"), get("doc_miss"), get("dense"), get("hit_fused"),
-                     get("num_match"), float(typed), math.log1p(n_terms)], dtype=np.float64)
+                     get("num_match"), float(typed), math.log1p(n_terms), float(two_asks)], dtype=np.float64)

@@ -53,6 +53,7 @@ class QuestionInfo:
     focus: str = ""  # what the answer must be about, in words (a follow-up with a subject of its own: its own words)
     borrowed_terms: set[str] = field(default_factory=set)  # from an earlier turn: weigh less
     source_terms: set[str] = field(default_factory=set)  # "according to its January 2024 press conference": the source, not the answer
+    also_types: list[str] = field(default_factory=list)  # "by when ..., and what is the outlay?": the kinds the further asks want
 
 
 _SOURCE_CLAUSE = re.compile(
@@ -76,7 +77,7 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 def answer_type(q: str) -> str:
     ql = q.lower()
-    if re.search(r"\b(what|which) (share|proportion|portion|percentage|percent|ratio|fraction)\b|\bhow much of\b|\bwhat part\b|比例|比重|占比|百分之", ql) \
+    if re.search(r"\b(what|which) (share|proportion|portion|percentage|percent|ratio|fraction)\b|\bhow much of\b(?! (?:it|that|this|them|these|those)\b)|\bwhat part\b|比例|比重|占比|百分之", ql) \
             or re.search(r"\b(what|which) ([\w-]+ ){0,3}(rates?|ratios?)\b(?! of (return|exchange)\b)|(率|比例)是多少", ql):
         return "percent"  # "what interest rate", "what deficit-to-GDP ratio": the head noun asks for a percentage
     if re.search(r"\bhow much\b(?! of)(?!.*\b(share|percent|proportion)\b)", ql) and re.search(
@@ -97,6 +98,38 @@ def answer_type(q: str) -> str:
     return "other"
 
 
+# "How many X, and over how many years?", "……有多大？其中……有多少？": a second question joined to the first.
+_SECOND_ASK = re.compile(r",?\s+(?:and|as well as)\s+(?=(?:how|what|which|when|who|whom|where|by how|by when|by what|to what|over how|"
+                         r"from when|from what|on what|in what|at what)\b)", re.I)
+_SECOND_ASK_ZH = re.compile(r"[？?](?=.)|[，,]?其中")
+
+
+# "What deposit limit and interest rate does the scheme offer?": two things asked of one subject.
+_TWO_HEADS = re.compile(r"^(what|which)\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+and\s+((?:[\w'’-]+\s+){0,3}?[\w'’-]+)"
+                        r"(\s+(?:does|do|did|will|would|is|are|was|were|has|have|can|should)\b.*)$", re.I | re.S)
+
+
+_VERB_FIRST = re.compile(r"(?:is|are|was|were|does|do|did|will|would|has|have|can|should)\b", re.I)
+
+
+def ask_parts(q: str) -> list[str]:
+    """The questions a question asks, in order: one, or two when a second is joined on
+    ("..., and what is the outlay?") or two heads share the rest ("what limit and rate does it offer")."""
+    m = _SECOND_ASK.search(q) or _SECOND_ASK_ZH.search(q.strip())
+    h = None if m else _TWO_HEADS.match(q.strip())
+    if h and not _VERB_FIRST.match(h.group(2)):
+        return [f"{h.group(1)} {h.group(2)}{h.group(4)}", f"{h.group(1)} {h.group(3)}{h.group(4)}"]
+    if not m or not q[:m.start()].strip() or not q[m.end():].strip(" ？?"):
+        return [q]
+    return [q[:m.start()].strip() + ("" if re.search(r"[？?]$", q[:m.start()].strip()) else "?"), q[m.end():].strip()]
+
+
+def asks_two(q: str) -> bool:
+    """Two questions in one, or one that wants two values at once (分别, 各是)."""
+    return len(ask_parts(q)) > 1 or bool(re.search(r"\b(?:and|as well as|both)\b[^?]*\b(?:how|what|which|when|who)\b", q, re.I)) \
+        or bool(re.search(r"分别|各是|各为|其中", q))
+
+
 def analyse(question: str) -> QuestionInfo:
     lang = "zh" if cjk_ratio(question) > 0.3 else "en"
     toks = tokenize(question.replace("-", " "))
@@ -109,7 +142,9 @@ def analyse(question: str) -> QuestionInfo:
         expected = int(word) if word and word.isdigit() else _NUM_WORDS.get(word)
         terms = [t for t in terms if t != word]  # "which three areas": a count of the answer, not a topic
     about_author = bool(re.search(r"\bwho\b.*\b(report|wrote|write|written|author|byline|journalist)", ql)) or bool(re.search(r"(记者|作者|谁写|谁报道)", question))
-    kind = answer_type(question)
+    parts = ask_parts(question)
+    kind = answer_type(parts[0])
+    also = [t for t in (answer_type(p) for p in parts[1:]) if t != kind]
     frames = frame_terms(question)
     comparison = is_comparison(question)
     about_ledger = not comparison and _asks_for_listing(question, [t for t in terms if t not in frames])
@@ -124,7 +159,7 @@ def analyse(question: str) -> QuestionInfo:
                         years=_YEAR.findall(question), expected_items=expected, about_author=about_author,
                         about_ledger=about_ledger, category_terms=category, frame_terms=frames & set(terms),
                         comparison=comparison, parts=comparison_parts(question) if comparison else [],
-                        source_terms=source_terms(question) & set(terms))
+                        source_terms=source_terms(question) & set(terms), also_types=also)
 
 
 _RELATIVE_PERIOD = re.compile(
@@ -150,7 +185,9 @@ def analyse_turn(question: str, standalone: str, previous: str | None = None) ->
             # reservoirs?"): no borrowed period or kind of answer, and its own words say what the answer is about
             info.years = []
             info.focus = question
-            info.answer_type = answer_type(question)
+            parts = ask_parts(question)
+            info.answer_type = answer_type(parts[0])
+            info.also_types = [t for t in (answer_type(p) for p in parts[1:]) if t != info.answer_type]
     return info
 
 

@@ -27,8 +27,9 @@ from typing import Callable
 
 import numpy as np
 
-from assistant.answer.features import ALL, CHEAP
+from assistant.answer.features import ALL, CHEAP, covers_question
 from assistant.answer.model import QUESTION, AnswerModel, LinearHead, question_vector
+from assistant.answer.question import asks_two
 
 MAX_ANSWERED_UNANSWERABLE = 0.10   # at most one unanswerable question in ten gets an answer
 SECOND_SENTENCE_COST = 0.1         # a runner-up is quoted only if it fixes one answer per ten it is added to
@@ -65,6 +66,7 @@ class Record:
     n_terms: int
     texts: list[str] = field(default_factory=list)   # the candidates (for reading misses)
     special: bool = False   # answered by a stage before the extractive one (byline, ledger): not for the ranker
+    two_asks: bool = False  # the question asks two things (a refusal feature)
 
     @property
     def answerable(self) -> bool:
@@ -130,7 +132,8 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Record]:
         ev = item.get("evidence") or ""
         y = np.array([bool(ev) and overlaps(c.text, ev) for c in an.cands], dtype=bool)
         out.append(Record(qset.name, item, group_of(item, qset), X, y, an.unknown_share,
-                          turn.info.answer_type != "other", len(turn.info.terms), [c.text for c in an.cands], special))
+                          turn.info.answer_type != "other", len(turn.info.terms), [c.text for c in an.cands], special,
+                          asks_two(turn.info.text)))
     return out
 
 
@@ -226,7 +229,7 @@ def top_ok(h: Heldout, second_ratio: float) -> tuple[bool, bool]:
     if not len(h.idx):
         return False, False
     right = bool(h.record.y[h.idx[0]])
-    added = len(h.idx) > 1 and h.p[1] >= second_ratio * h.p[0]
+    added = len(h.idx) > 1 and h.p[1] >= second_ratio * h.p[0] and not covers_question(h.record.X[h.idx[0]])
     if added:
         right = right or bool(h.record.y[h.idx[1]])
     return right, added
@@ -243,10 +246,33 @@ def choose_second_ratio(held: list[Heldout]) -> float:
     return best
 
 
+def facts_in(item: dict, text: str) -> bool:
+    """`judge`'s facts rule on a text."""
+    t = fold(text)
+    return all(fold(x) in t for x in item.get("all_of") or []) and (
+        not item.get("any_of") or any(fold(x) in t for x in item["any_of"]))
+
+
+def choose_two_ask_ratio(held: list[Heldout]) -> float:
+    """For questions that ask two things: when to quote the runner-up beside the best
+    sentence, judged by the facts the answer then holds (the evidence marks only one)."""
+    two = [h for h in held if h.record.answerable and h.record.two_asks and len(h.idx) > 1]
+    best, best_u = 1.01, 0.0
+    for r in (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2):
+        u = 0.0
+        for h in two:
+            if h.p[1] >= r * h.p[0]:
+                one = h.record.texts[h.idx[0]]
+                u += facts_in(h.record.item, one + " " + h.record.texts[h.idx[1]]) - facts_in(h.record.item, one) - SECOND_SENTENCE_COST
+        if u > best_u + 1e-9:
+            best, best_u = r, u
+    return best
+
+
 def qvec(h: Heldout) -> np.ndarray:
     r = h.record
     best_x = r.X[h.idx[0]] if len(h.idx) else None
-    return question_vector(h.p[:2], best_x, r.unknown_share, r.typed, r.n_terms)
+    return question_vector(h.p[:2], best_x, r.unknown_share, r.typed, r.n_terms, r.two_asks)
 
 
 def fit_refusal(held: list[Heldout], second_ratio: float, C: float) -> LinearHead:
@@ -271,6 +297,7 @@ def fit(records: list[Record], C: float = 0.1, shortlist: int = 12, inner_k: int
     pre, rank = fit_rankers(records, C)
     held = heldout_rankings(records, C, shortlist, inner_k)
     ratio = choose_second_ratio(held)
+    two_ask_ratio = choose_two_ask_ratio(held)
     refusal = fit_refusal(held, ratio, C)
     # held-out refusal probabilities: the refusal head fitted without each inner fold
     probs, ans = [], []
@@ -281,7 +308,7 @@ def fit(records: list[Record], C: float = 0.1, shortlist: int = 12, inner_k: int
                 probs.append(float(head.prob(qvec(h))[0]))
                 ans.append(h.record.answerable)
     threshold = choose_threshold(np.array(probs), np.array(ans, dtype=bool))
-    return AnswerModel(prefilter=pre, ranker=rank, refusal=refusal, threshold=threshold, second_ratio=ratio,
+    return AnswerModel(prefilter=pre, ranker=rank, refusal=refusal, threshold=threshold, second_ratio=ratio, two_ask_ratio=two_ask_ratio,
                        shortlist=shortlist, meta={"fitted": True, "questions": len(records), "C": C})
 
 
