@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.lexical import STOPWORDS, tokenize
+from assistant.lexical import tokenize
 from ingest.text import cjk_ratio
 
 # Words that frame a question rather than name what it is about (built on first use:

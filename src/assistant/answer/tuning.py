@@ -95,8 +95,7 @@ def judge(item: dict, ans: dict) -> dict:
     refused = bool(ans.get("refused"))
     if not item.get("answerable", True):
         return {"answerable": False, "refused": refused, "facts": False, "cited": False}
-    facts = not refused and all(fold(x) in answer for x in item.get("all_of", [])) and (
-        not item.get("any_of") or any(fold(x) in answer for x in item["any_of"]))
+    facts = not refused and facts_in(item, answer)
     cited = bool(item.get("evidence")) and any(overlaps(c.get("quote", ""), item["evidence"]) for c in ans.get("citations") or [])
     return {"answerable": True, "refused": refused, "facts": facts, "cited": cited}
 
@@ -247,7 +246,7 @@ def choose_second_ratio(held: list[Heldout]) -> float:
 
 
 def facts_in(item: dict, text: str) -> bool:
-    """`judge`'s facts rule on a text."""
+    """The facts rule of `score.py`: every `all_of` and one `any_of` string in the text."""
     t = fold(text)
     return all(fold(x) in t for x in item.get("all_of") or []) and (
         not item.get("any_of") or any(fold(x) in t for x in item["any_of"]))
@@ -308,8 +307,8 @@ def fit(records: list[Record], C: float = 0.1, shortlist: int = 12, inner_k: int
                 probs.append(float(head.prob(qvec(h))[0]))
                 ans.append(h.record.answerable)
     threshold = choose_threshold(np.array(probs), np.array(ans, dtype=bool))
-    return AnswerModel(prefilter=pre, ranker=rank, refusal=refusal, threshold=threshold, second_ratio=ratio, two_ask_ratio=two_ask_ratio,
-                       shortlist=shortlist, meta={"fitted": True, "questions": len(records), "C": C})
+    return AnswerModel(prefilter=pre, ranker=rank, refusal=refusal, threshold=threshold, second_ratio=ratio,
+                       two_ask_ratio=two_ask_ratio, shortlist=shortlist, meta={"fitted": True, "questions": len(records), "C": C})
 
 
 # ---------------------------------------------------------------- out of fold
