@@ -90,7 +90,8 @@ class Assistant:
         from assistant.retrieval import HybridRetriever
 
         return HybridRetriever(store=self.store, embeddings=self.embeddings, k=self.settings.top_k,
-                               fusion=self.settings.fusion, dense_weight=self.settings.dense_weight)
+                               fusion=self.settings.fusion, dense_weight=self.settings.dense_weight,
+                               term_vectors=self._term_vectors)
 
     @cached_property
     def pipeline(self) -> AnswerPipeline:

@@ -94,7 +94,11 @@ class LexicalIndex:
         return self.doc_freq.get(token, 0)
 
     def scores(self, query: str) -> np.ndarray:
-        q = [t for t in tokenize(query) if t in self.vocab]
+        return self.token_scores(tokenize(query))
+
+    def token_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 of already tokenised terms (a query's translations, say)."""
+        q = [t for t in tokens if t in self.vocab]
         if not q or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)

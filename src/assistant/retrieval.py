@@ -25,6 +25,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.crosslingual import Vocabularies
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Chunk, Filters, ScoredChunk
 from assistant.store import IndexStore
@@ -56,6 +57,7 @@ class ChunkTable:
         self.lexical = LexicalIndex([self._lexical_text(i) for i in range(len(self.ids))])
         self.doc_ids = np.array([m.get("doc_id", "") for m in self.metas], dtype=object)
         self.languages = np.array([m.get("language", "en") for m in self.metas], dtype=object)
+        self.vocabularies = Vocabularies(self.texts, self.languages)  # for translating questions, built on first use
         self.vectors: np.ndarray | None = None   # unit chunk vectors in table order, for exact search
         if exact_max and 0 < len(self.ids) <= exact_max:
             vec_ids, vecs = store.chunk_vectors()
@@ -130,7 +132,8 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 0.5    # convex: share of the dense score
     rrf_k: int = 60
     period_boost: float = 0.25
-    cross_lingual: int = 2        # best dense-only passages of the other language added to the top k
+    cross_lingual: int = 2        # best passages of the other language added to the top k
+    term_vectors: Any = None      # multilingual word vectors (texts -> unit rows): translated BM25 across languages
     exact_max_chunks: int = EXACT_SEARCH_MAX_CHUNKS  # exact dense search up to this size, HNSW above
     refresh_seconds: float = 5.0
 
@@ -192,27 +195,44 @@ class HybridRetriever(BaseRetriever):
                 fused = convex(dense, lexical, self.dense_weight)
             fused = self._period_rerank(query, fused, table)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
-        if mode == "hybrid" and self.cross_lingual:
-            extra = self._other_language(query, dense, order, table)
+        if mode == "hybrid" and self.cross_lingual and dense:
             top = max(fused[i] for i in order) if order else 1.0
-            for i in extra:  # judged on meaning alone: its dense score, at the full weight BM25 cannot share
-                fused[i] = top * dense_score[i] / max(dense[0][1], 1e-9)
-            order += extra
+            for i, s, cosine in self._other_language(query, qvec, dense, order, table, mask):
+                fused[i] = top * s  # its own fusion's share of the best same-language score
+                dense_score.setdefault(i, cosine)
+                order.append(i)
         return [ScoredChunk(chunk=table.chunk(i), score=round(float(fused[i]), 6), dense=dense_score.get(i),
                             lexical=lex_score.get(i), rank=r + 1) for r, i in enumerate(order)]
 
-    def _other_language(self, query: str, dense: list[tuple[int, float]], order: list[int], table: ChunkTable) -> list[int]:
-        """BM25 votes only within a language, so passages in the other language than the
-        question's (an English question over Chinese documents) compete on meaning alone:
-        the best of them by dense score join the pool, for the answer stage to weigh."""
+    def _other_language(self, query: str, qvec, dense: list[tuple[int, float]], order: list[int], table: ChunkTable,
+                        mask: np.ndarray | None) -> list[tuple[int, float, float | None]]:
+        """Passages in the other language than the question's (an English question over Chinese
+        documents): (row, score in [0, 1], dense cosine). BM25 on the question's own words cannot find
+        them, so they are ranked among themselves: dense similarity fused with BM25 on the
+        question's terms translated word by word (`crosslingual`); the best join the pool."""
         lang = "zh" if cjk_ratio(query) > 0.3 else "en"
-        other = [i for i, _ in dense if table.languages[i] not in (lang, "mixed")]
-        if not other or not dense:
+        other = table.vocabularies.rows(not_in=(lang, "mixed"))
+        rows = other & mask if mask is not None else other
+        if not rows.any():
             return []
-        top = dense[0][1]
+        n = max(self.candidates, self.k)
+        if table.vectors is not None:
+            near = table.nearest(qvec, n, rows)
+        else:
+            near = [(i, s) for i, s in dense if rows[i]]
+        lexical: list[tuple[int, float]] = []
+        if self.term_vectors is not None:
+            vocab = table.vocabularies.get(lang, other, self.term_vectors)
+            words = vocab.translate(query, self.term_vectors)
+            if words:
+                scores = np.where(rows, table.lexical.token_scores(words), 0.0)
+                top = np.argsort(-scores, kind="stable")[:n]
+                lexical = [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        fused = convex(near, lexical, self.dense_weight)
         taken = set(order)
-        score = dict(dense)
-        return [i for i in other if i not in taken and score[i] >= 0.7 * top][:self.cross_lingual]
+        ranked = sorted((i for i in fused if i not in taken), key=lambda i: (-fused[i], i))
+        cosine = dict(near)
+        return [(i, fused[i], cosine.get(i)) for i in ranked[:self.cross_lingual]]
 
     def _period_rerank(self, query: str, fused: dict[int, float], table: ChunkTable) -> dict[int, float]:
         """Prefer passages about the period a question names over look-alike figures

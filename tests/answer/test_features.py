@@ -89,3 +89,14 @@ def test_a_later_year_answers_a_by_what_year_question_and_is_no_other_period():
 
 class _Lexicon:
     idf: dict = {}
+
+
+def test_a_line_of_dots_or_of_bare_figures_is_no_candidate():
+    text = ("The deficit will be covered by domestic borrowing of 120 million.\n"
+            "........................................................\n"
+            "1,204,500     88,000     1,292,500\n"
+            "To cover the rest, 40 million will be raised from foreign loans.")
+    quoted = [c.text for c in candidates([_hit(text)], limit_chunks=1)]
+    assert quoted[0].startswith("The deficit") and quoted[-1].startswith("To cover the rest")
+    assert not any(q.startswith((".", "1,204")) for q in quoted)
+    assert len(quoted) == 2

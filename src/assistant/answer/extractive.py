@@ -157,7 +157,7 @@ class ExtractiveStage:
                 chosen.append(ranked[1])  # the other ask's answer, in words the question does not share
         elif len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and not covers_question(best.x):
             chosen.append(ranked[1])  # the model cannot tell the two apart: show both
-        chosen = chosen[:self.max_sentences]
+        chosen = _merged([with_antecedent(c) for c in chosen[:self.max_sentences]])
         return sorted(chosen, key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
 
     @staticmethod
@@ -243,6 +243,43 @@ def _sides(sides: list[Analysis]) -> list[Candidate]:
         if pick is not None:
             out.append(pick)
     return sorted(out, key=lambda c: (c.doc_id, c.start))
+
+
+# A sentence that opens with a demonstrative standing for what the sentence before it said
+# ("This would be 0.4 per cent of output.", 「这相当于……」): its subject is in that sentence.
+_BACK_REFERENCE = re.compile(
+    r"^(?:\d+\.\s+)?(?:This|That|These|Those)\s+(?:is|are|was|were|will|would|shall|should|can|could|may|might|has|have|had|"
+    r"means|represents|amounts|brings|takes|includes|marks|comes)\b|^这(?!些年|一年|几年)|^此举|^其中", re.I)
+
+
+def with_antecedent(c: Candidate) -> Candidate:
+    """The sentence, and when it refers back (`_BACK_REFERENCE`), the sentence before it in
+    the same paragraph as well: one verbatim quote that can be read on its own."""
+    if not c.prev or not _BACK_REFERENCE.search(c.text):
+        return c
+    chunk = c.hit.chunk
+    at = c.start - chunk.start
+    i = chunk.text.rfind(c.prev, 0, at)
+    if i < 0 or "\n" in chunk.text[i + len(c.prev):at]:
+        return c
+    s, e = compose.trim_quote(chunk.text, i, at + len(c.text))
+    return replace(c, start=chunk.start + s, end=chunk.start + e, text=chunk.text[s:e], prev="")
+
+
+def _merged(cands: list[Candidate]) -> list[Candidate]:
+    """Overlapping quotes of one document (a sentence and the one that refers back to it) as one."""
+    out: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: (c.doc_id, c.start)):
+        last = out[-1] if out else None
+        if last is not None and last.doc_id == c.doc_id and c.start < last.end:
+            if c.end <= last.end:
+                continue  # inside the quote before it
+            if last.hit is c.hit:
+                base = c.hit.chunk.start
+                out[-1] = replace(last, end=c.end, text=c.hit.chunk.text[last.start - base:c.end - base])
+                continue
+        out.append(c)
+    return out
 
 
 def _derived(best: Candidate, s: int, e: int, text: str) -> Candidate:

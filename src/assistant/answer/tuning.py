@@ -290,7 +290,7 @@ def choose_threshold(probs: np.ndarray, answerable: np.ndarray, limit: float = M
     return float(np.nextafter(un[allowed], 1.0)) if allowed < len(un) else 0.0
 
 
-def fit(records: list[Record], C: float = 0.1, shortlist: int = 12, inner_k: int = 5) -> AnswerModel:
+def fit(records: list[Record], C: float = 0.1, shortlist: int = 8, inner_k: int = 5) -> AnswerModel:
     """The whole model from records: rankers on everything; the runner-up rule, the refusal
     head and its threshold from held-out (inner-fold) rankings and refusal probabilities."""
     pre, rank = fit_rankers(records, C)
@@ -443,7 +443,7 @@ def score_with_scorer(shared: Path, qset: QuestionSet, answers: list[dict], work
 
 
 def main(shared: Path, corpus: Path, workdir: Path | None, write: Path | None, floors: Path | None,
-         console, only: list[str] | None = None, C: float = 0.1, shortlist: int = 12) -> int:
+         console, only: list[str] | None = None, C: float = 0.1, shortlist: int = 8) -> int:
     """`assistant tune`: out-of-fold report (and floors check); optionally write the model fitted on everything."""
     from rich.table import Table
 
