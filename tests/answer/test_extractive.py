@@ -45,3 +45,18 @@ def test_a_quote_and_its_antecedent_already_chosen_become_one_quote():
     assert len(merged) == 1 and merged[0].text == after.text
     last = _by_start(cands, "Ports")
     assert [m.text for m in _merged([before, last])] == [before.text, last.text]
+
+
+def test_a_list_set_one_item_per_line_without_markers_is_collected_after_its_introduction():
+    from assistant.answer.extractive import list_items
+
+    text = ("Priorities of this Plan\n\nThe Plan adopts the following four priorities. They guide the harbour "
+            "authority through the decade.\nGreen Ports\nSkilled Crews\nSafe Waters\nOpen Data\n"
+            "Priority 1: Green Ports\nEvery berth will run on shore power by 2030.")
+    _, cands = _cands(text)
+    intro = _by_start(cands, "The Plan adopts")
+    shifted = " " * 50 + text                       # the document: the chunk starts at offset 50
+    items = list_items(intro, 4, shifted)
+    assert [c.text for c in items[1:]] == ["Green Ports", "Skilled Crews", "Safe Waters", "Open Data"]
+    assert all(shifted[c.start:c.end] == c.text for c in items)      # verbatim spans
+    assert list_items(intro, 6, shifted) == []                         # five bare lines, not six: no list

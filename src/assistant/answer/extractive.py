@@ -204,7 +204,32 @@ def list_items(best: Candidate, want: int, text: str | None) -> list[Candidate]:
         after = [(s, e) for s, e in spans if s >= best.end and (s == 0 or text[s - 1] == "\n")][:want]
         if len(after) == want:
             return [best] + [_derived(best, s, e, text) for s, e in after]
+    lines = bare_lines_after(text, best.end, want + 1)
+    if len(lines) == want or (len(lines) > want and _INTRODUCES.search(text[best.start:best.end])):
+        return [best] + [_derived(best, s, e, text) for s, e in lines[:want]]
     return []
+
+
+_INTRODUCES = re.compile(r"\bfollowing\b|[:：]\s*$|如下", re.I)
+_LINE_END = re.compile(r"[.。;；:：!?！？,，]$")
+
+
+def bare_lines_after(text: str, pos: int, limit: int, max_chars: int = 80) -> list[tuple[int, int]]:
+    """The short lines right after the line holding `pos`, up to a blank line or a full
+    sentence: a list set one item per line without markers, as PDFs often have it
+    ("Inclusive Growth" / "Green Ports" / ...)."""
+    end = text.find("\n", pos)
+    out: list[tuple[int, int]] = []
+    while end >= 0 and len(out) < limit:
+        s, e = end + 1, text.find("\n", end + 1)
+        e = len(text) if e < 0 else e
+        line = text[s:e].strip()
+        if not line or len(line) > max_chars or _LINE_END.search(line) or not re.search(r"[^\W\d_]{2}", line):
+            break
+        lead = len(text[s:e]) - len(text[s:e].lstrip())
+        out.append((s + lead, s + lead + len(line)))
+        end = e if e < len(text) else -1
+    return out
 
 
 def enumeration(best: Candidate, text: str | None, limit: int = 12) -> list[Candidate]:

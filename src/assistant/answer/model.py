@@ -59,7 +59,7 @@ class AnswerModel(BaseModel):
     threshold: float = Field(0.5, description="Refuse when the probability that the best sentence answers is below this.")
     second_ratio: float = Field(1.01, description="Also quote the runner-up when its probability is at least this share of the best's (>1: never).")
     two_ask_ratio: float = Field(1.01, description="For a question that asks two things: quote the runner-up too when its probability is at least this share of the best's.")
-    shortlist: int = Field(8, description="Candidates that get the costly (dense) features (8: the out-of-fold scores of 12, 30% less embedding per answer).")
+    shortlist: int = Field(8, description="Candidates that get the costly (dense) features (8: the same out-of-fold scores as 12, 30% less embedding per answer).")
     meta: dict = Field(default_factory=dict, description="How and on what it was fitted, and its out-of-fold scores.")
 
     @classmethod
