@@ -188,3 +188,20 @@ def test_index_records_its_embedder_and_switching_says_how_to_rebuild(zh_index):
     assert choose_embedder(fresh, ["en", "zh"], built_with="") == "use-m3"
     assert choose_embedder(fresh, ["mixed"], built_with="") == "use-m3"
     assert choose_embedder(fresh, ["en"], built_with="") == "minilm"
+
+
+def test_an_english_question_over_chinese_texts_brings_the_answering_chinese_passage_into_the_pool(zh):
+    """The other-language pool (dense fused with BM25 on the question translated word by word):
+    with room for one passage beside the top one, the answering passage is among the two, and the
+    added passage carries its cosine and a score no higher than the top one's."""
+    r = zh.retriever
+    old = r.cross_lingual
+    try:
+        r.cross_lingual = 1
+        hits = r.search("How much special funding does the county budget provide for rural water?", k=1)
+    finally:
+        r.cross_lingual = old
+    assert len(hits) == 2 and hits[0].chunk.id != hits[1].chunk.id  # the top 1, and one of the other language
+    extra = hits[1]
+    assert extra.chunk.metadata.get("language") == "zh" and extra.dense is not None and 0 < extra.score <= hits[0].score
+    assert any(h.chunk.doc_id == WATER and "1.2亿元" in h.chunk.text for h in hits)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.answer import compose
-from assistant.answer.features import ALL, CHEAP, Candidate, Features, candidates, covers_question, question_surface, words
+from assistant.answer.features import (ALL, CHEAP, WORD, Candidate, Features, candidates, covers_question,
+                                       question_surface, words)
 from assistant.answer.model import AnswerModel, question_vector
 from assistant.answer.question import FRAME_WORDS, QuestionInfo, analyse, asks_two
 from assistant.answer.stage import AnswerContext
@@ -224,7 +225,7 @@ def bare_lines_after(text: str, pos: int, limit: int, max_chars: int = 80) -> li
         s, e = end + 1, text.find("\n", end + 1)
         e = len(text) if e < 0 else e
         line = text[s:e].strip()
-        if not line or len(line) > max_chars or _LINE_END.search(line) or not re.search(r"[^\W\d_]{2}", line):
+        if not line or len(line) > max_chars or _LINE_END.search(line) or not WORD.search(line):
             break
         lead = len(text[s:e]) - len(text[s:e].lstrip())
         out.append((s + lead, s + lead + len(line)))

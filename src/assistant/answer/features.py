@@ -55,7 +55,7 @@ _LIST = re.compile(r"[^,]+,[^,]+,|,[^,]*\b(and|or)\b|、|；|;")
 _DATE = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)|\b(january|february|march|april|may|june|july|august|september|october|november|december|quarter|month|year|week|annual|spring|summer|autumn|winter|end of|beginning of|by the end|deadline)\b|[年月日季度]", re.I)
 _PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b|\b(?:[A-Z]{2,}|Commission|Ministry|Minister|Office|Council|Bureau|Committee|Department|Bank|Authority|Agency|Board|Government)\b|[\u4e00-\u9fff]{2,4}(委|部|局|办|厅|会)|[\u4e00-\u9fff]{1,8}(中心|政府|小组|公司|集团|单位|机构)|负责|牵头")
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[^\W\d_]{2}")  # two letters (or CJK characters) in a row: words, not only figures or dots
+WORD = re.compile(r"[^\W\d_]{2}")  # two letters (or CJK characters) in a row: words, not only figures or dots
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–/]\s*(\d{2,4})(?!\d)")
 _ZH_FUNCTION = frozenset("的了是在和与及将对为要把被由从并以于而")
@@ -147,7 +147,7 @@ def candidates(hits: list[ScoredChunk], limit_chunks: int,
         pending = _heading_before(whole, c.start) if whole is not None else ""  # a heading waiting for its sentence
         for j, (s, e) in enumerate(spans):
             s, e = compose.trim_quote(c.text, s, e)
-            if e - s < 3 or not _WORD.search(c.text, s, e):  # a leader line of dots, a row of bare figures
+            if e - s < 3 or not WORD.search(c.text, s, e):  # a leader line of dots, a row of bare figures
                 continue
             if j + 1 < len(spans):
                 if heading_line(c.text, s, e, spans[j + 1]):
