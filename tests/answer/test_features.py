@@ -100,3 +100,43 @@ def test_a_line_of_dots_or_of_bare_figures_is_no_candidate():
     assert quoted[0].startswith("The deficit") and quoted[-1].startswith("To cover the rest")
     assert not any(q.startswith((".", "1,204")) for q in quoted)
     assert len(quoted) == 2
+
+
+def test_a_figure_answer_is_a_figure_of_the_content_beyond_what_the_question_says():
+    from assistant.answer.features import has_type
+
+    # a paragraph number, an item number or a year is not an amount or a count
+    assert not has_type("amount", "12. As Minister of Finance, I present the budget for the fiscal year 2031/32.")
+    assert not has_type("number", "The board will work with private partners on (1) new ports, (2) rail links.")
+    assert has_type("amount", "12. We have allocated Rs. 4 billion for the harbour fund.")
+    # Chinese numerals count before a unit, not inside words such as 进一步 or a plan's name
+    assert not has_type("number", "进一步统一标准，并同“十五五”规划目标相衔接。")
+    assert has_type("number", "新建三座水库，新增就业900万人以上。")
+    # what the question already says is no answer to it
+    assert not has_type("person", "A Harbour Reform Commission will be formed.", "Who will chair the Harbour Reform Commission?")
+    assert has_type("person", "It will be chaired by the Port Authority.", "Who will chair the Harbour Reform Commission?")
+    assert not has_type("date", "The 2031 harbour plan sets out new berths.", "By what date will the 2031 harbour plan be finished?")
+    assert has_type("date", "The harbour plan will be finished by 2034.", "By what date will the 2031 harbour plan be finished?")
+    # a cost may be a share of output
+    assert has_type("amount", "That equates to an annual cost of 0.3 percent of GDP.", "What annual cost does it imply?")
+
+
+def test_a_document_that_lacks_one_name_of_the_question_is_out_of_scope():
+    from assistant.answer.features import ALL, Features
+    from assistant.answer.question import analyse
+    from assistant.answer.stage import AnswerContext
+    from assistant.store import StoredDocument
+
+    westland = "Westland budget.\n\nWestland will build ports.\n\nWestland allocates 5 billion to defence.\n\nWestland grows."
+    eastmoor = "\n\n".join(["Eastmoor budget.", "Eastmoor allocates 7 billion to defence.", "Eastmoor trades with Westland."]
+                           + [f"Eastmoor will build road number {i}." for i in range(1, 8)])
+    docs = {"w": StoredDocument("w", westland, {"title": "Budget"}), "e": StoredDocument("e", eastmoor, {"title": "Budget"})}
+    hits = [ScoredChunk(chunk=Chunk(id=k, doc_id=k, text=t, start=0, end=len(t)), score=1.0)
+            for k, t in (("e", eastmoor), ("w", westland))]
+    ctx = AnswerContext(documents=docs, lexicon=_Lexicon())
+    feats = Features(analyse("How much does Westland allocate to defence?"), ctx, hits)
+    cands = [c for c in candidates(hits, limit_chunks=2, documents=docs) if "defence" in c.text]
+    feats.cheap(cands)
+    worst = ALL.index("scope_worst")
+    by_doc = {c.doc_id: float(c.x[worst]) for c in cands}
+    assert by_doc["w"] == 1.0 and by_doc["e"] < 0.5     # Eastmoor names Westland once in ten paragraphs

@@ -49,11 +49,26 @@ def test_fit_head_learns_a_separable_signal():
 def test_threshold_answers_at_most_one_unanswerable_in_ten():
     probs = np.array([0.9, 0.8, 0.7, 0.6] + [0.05 * i for i in range(20)])
     answerable = np.array([True] * 4 + [False] * 20)
-    t = tuning.choose_threshold(probs, answerable)
+    t = tuning.lowest_threshold(probs[~answerable])
     assert (probs[~answerable] >= t).sum() == 2          # 2 of 20: one in ten
     assert 0.85 < t < 0.8501                             # the lowest threshold that keeps it so
     assert (probs[answerable] >= t).sum() == 1
     assert tuning.choose_threshold(np.array([0.3]), np.array([True])) == 0.0
+
+
+def test_the_chosen_threshold_answers_about_one_unanswerable_in_ten_and_hangs_on_no_single_question():
+    rng = np.random.default_rng(1)
+    low = rng.uniform(0.0, 0.3, 36)
+    four = np.concatenate([low, [0.7, 0.75, 0.8, 0.9]])            # 4 of 40 look answerable
+    five = np.concatenate([low[:-1], [0.7, 0.75, 0.8, 0.9, 0.72]])  # one more of them, one fewer low
+    none = np.zeros(40, dtype=bool)
+    t4, t5 = tuning.choose_threshold(four, none), tuning.choose_threshold(five, none)
+    assert (four >= t4).sum() == 4 and (five >= t5).sum() <= 5      # about one in ten answered
+    # one question more among the high ones moves the plain rule from the low cluster to the high
+    # one (0.29 -> 0.70); the averaged threshold moves a fraction of that
+    plain = tuning.lowest_threshold(five) - tuning.lowest_threshold(four)
+    assert plain > 0.3 and 0 < t5 - t4 < plain / 3
+    assert tuning.choose_threshold(four, none) == t4                # deterministic
 
 
 def test_folds_never_split_a_document():
@@ -114,3 +129,14 @@ def test_a_runner_up_is_never_quoted_beside_a_sentence_that_holds_every_term_of_
     assert tuning.top_ok(held(0.5, 1), 0.8) == (True, True)     # partial best: the close runner-up is quoted and helps
     assert tuning.top_ok(held(1.0, 1), 0.8) == (False, False)   # the best holds every term: no runner-up
     assert tuning.top_ok(held(1.0, 0), 0.8) == (True, False)
+
+
+def test_a_figure_question_whose_best_sentence_holds_no_figure_is_refused():
+    from assistant.answer.features import ALL
+    from assistant.answer.model import lacks_answer
+
+    x = np.zeros(len(ALL))
+    assert not lacks_answer("date", x)
+    x[ALL.index("type_miss")] = 1.0
+    assert lacks_answer("date", x) and lacks_answer("amount", x)
+    assert not lacks_answer("person", x) and not lacks_answer("other", x)   # who-answers are often plain nouns

@@ -99,3 +99,20 @@ def test_a_question_that_asks_two_things_knows_each_kind_of_answer():
     assert not asks_two("What is the deficit target for 2025?") and asks_two("两个港口的吞吐量分别是多少？")
     # "how much of that" asks for an amount (or a share) of something named before
     assert analyse("How much of that goes to capital expenditure?").answer_type == "number"
+
+
+def test_when_asks_for_a_date_only_as_the_question_word():
+    from assistant.answer.question import answer_type
+
+    assert answer_type("When will the harbour plan be finished?") == "date"
+    assert answer_type("The harbour plan: and when is it due?") == "date"
+    assert answer_type("Under the plan, when will the berths open?") == "date"
+    assert answer_type("What annual cost does a lower tariff imply when traffic doubles?") != "date"
+
+
+def test_two_names_make_a_comparison_only_when_joined_to_each_other():
+    from assistant.answer.question import is_comparison
+
+    assert not is_comparison("What export and employment goals does Westland's Digital Harbour Decade set?")
+    assert is_comparison("Which budget targets higher growth: Westland's for 2031 or Eastmoor's for 2032?")
+    assert is_comparison("What did Westland and Eastmoor allocate to defence?")

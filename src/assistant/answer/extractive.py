@@ -21,7 +21,7 @@ import numpy as np
 from assistant.answer import compose
 from assistant.answer.features import (ALL, CHEAP, WORD, Candidate, Features, candidates, covers_question,
                                        question_surface, words)
-from assistant.answer.model import AnswerModel, question_vector
+from assistant.answer.model import AnswerModel, lacks_answer, question_vector
 from assistant.answer.question import FRAME_WORDS, QuestionInfo, analyse, asks_two
 from assistant.answer.stage import AnswerContext
 from assistant.answer.turn import Turn
@@ -132,6 +132,8 @@ class ExtractiveStage:
         p = an.p_answer
         if turn.info.expected_items or turn.info.answer_type == "list":
             p = max(p, an.p_list)
+        if lacks_answer(turn.info.answer_type, an.cands[0].x):
+            return "no passage gives the figure or date asked for"
         if p >= model.threshold:
             return None
         if an.unknown:

@@ -41,6 +41,7 @@ CHEAP = [
     "date_conflict", "function_words",
     "log_len", "short", "heading_like", "novelty", "opening", "doc_pos",
     "ledger_deadline", "ledger_row", "definition", "list_shape", "colon_end",
+    "cov_antecedent", "typed_cov", "scope_worst",
 ]
 DENSE = ["dense", "dense_gap"]
 ALL = CHEAP + DENSE
@@ -48,7 +49,11 @@ ALL = CHEAP + DENSE
 _PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b|percentage points?\b|basis points?\b|bps\b)|百分之|成(?=以上|左右)"
                       r"|\b(?:half|a third|two[- ]thirds|a quarter|three[- ]quarters|one[- ](?:half|third|quarter|fifth|tenth))\b"
                       r"|一半|半数|过半|[一二三四五六七八九十]分之[一二三四五六七八九十]", re.I)  # a share in words is a share too
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|lakh|crore|dozen|half)\b|[一二三四五六七八九十百千万亿两]", re.I)
+# Chinese numerals count as a number only before a unit or classifier: 一 alone is in 进一步, 统一, 一些
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|lakh|crore|dozen|half)\b"
+                     r"|[一二三四五六七八九十两][一二三四五六七八九十百千万亿两]*(?:个|项|条|所|家|座|名|位|次|倍|万|亿|千|百|元|吨|公里|亩|户|人|批|类|种|件|台|部|省|年以上)", re.I)
+# a sentence's paragraph or item number ("12.", "C.4", "(iv)", "二、"): where it stands, not a figure it gives
+_ENUMERATOR = re.compile(r"^\s*(?:\(?\d{1,3}[.)](?!\d)|[A-Z]\.\d{1,3}\b|\(?[ivxlc]{1,5}[.)]|\(?[a-z][.)]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*")
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion|lakh|crore|bn|mn)\s+)?(?:yuan|dollars?|euros?|rupees?|rmb|cny|usd|cedis?)\b"
                      r"|[$¥€₹`£]\s?\d|\b(?:rs\.?|inr|gh[¢c₵]|npr|us\$)\s?\d|\d[\d,.]*\s*(?:万|亿|千)?元|\d[\d,.]*\s*(?:million|billion|trillion|lakh|crore)\b", re.I)
 _LIST = re.compile(r"[^,]+,[^,]+,|,[^,]*\b(and|or)\b|、|；|;")
@@ -60,6 +65,10 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–/]\s*(\d{2,4})(?!\d)")
 _ZH_FUNCTION = frozenset("的了是在和与及将对为要把被由从并以于而")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9-]{2,}\b")
+# A sentence that points back to what the one before it said ("We have set aside 2 billion
+# for this purpose.", 「为此……」): the question's terms found there count for it
+_REFERS_BACK = re.compile(r"\b(?:this|these|those|such|the said|the above)\s+(?!year|budget|month|week|fiscal|time|morning)[a-z]+"
+                          r"|^(?:\S{1,5}\s+)?(?:This|That|These|Those|It|They)\b|为此|对此|(?<!应)该|此项|上述|这(?!些年|一年|几年)|其中", re.I)
 _DEFINES = re.compile(r"\b(?:means?|refers? to|is defined as|defined as|stands? for|known as|called|is an?|are)\b|[(（]|：|:|是指|即", re.I)
 
 
@@ -245,19 +254,44 @@ def period_match(years: list[str], text: str, found: set[str] | None = None) -> 
     return -1.0 if found else 0.0
 
 
-def has_type(kind: str, text: str) -> bool:
+_INLINE_ENUMERATOR = re.compile(r"[(（](?:\d{1,2}|[ivx]{1,4}|[a-h])[)）]")  # "(1) setting up ..., (2) ..."
+
+
+def content_figures_text(text: str) -> str:
+    """The sentence without its paragraph and item numbers and its years: what is left of its
+    figures is what it counts or measures ("1. ... the budget for the fiscal year 2031/32." holds no amount)."""
+    return _YEAR.sub(" ", _RANGE.sub(" ", _INLINE_ENUMERATOR.sub(" ", _ENUMERATOR.sub("", text, count=1))))
+
+
+def _beyond(pattern: re.Pattern, text: str, asked: str) -> bool:
+    """A match of `pattern` that the question does not already hold: the answer to "Who will
+    chair the Commission?" is not the word "Commission", nor is 2031 the answer to "By when
+    will the 2031 plan be done?"."""
+    q = asked.lower()
+    q_words = set(re.findall(r"\w+", q))
+    for m in pattern.finditer(text):
+        found = m.group(0).lower().strip()
+        if found and found not in q and not set(re.findall(r"\w+", found)) <= q_words:
+            return True
+    return False
+
+
+def has_type(kind: str, text: str, asked: str = "") -> bool:
+    """Whether the sentence holds an answer of the asked kind, beyond what the question (`asked`) says."""
     if kind == "percent":
-        return bool(_PERCENT.search(text))
+        return _beyond(_PERCENT, text, asked)
     if kind == "number":
-        return bool(_NUMBER.search(text))
+        return _beyond(_NUMBER, content_figures_text(text), asked)
     if kind == "amount":
-        return bool(_AMOUNT.search(text)) or bool(_NUMBER.search(text) and re.search(r"\d", text))
+        rest = content_figures_text(text)
+        return (_beyond(_AMOUNT, text, asked) or (_beyond(_NUMBER, rest, asked) and bool(re.search(r"\d", rest)))
+                or _beyond(_PERCENT, text, asked))  # "what annual cost": 0.2 percent of GDP
     if kind == "date":
-        return bool(_DATE.search(text))
+        return _beyond(_DATE, text, asked)
     if kind == "list":
         return bool(_LIST.search(text))
     if kind == "person":
-        return bool(_PERSON.search(text))
+        return _beyond(_PERSON, text, asked)
     return True
 
 
@@ -329,10 +363,24 @@ class Features:
         return {d: sum(w * min(1.0, p.spread.get(t, 0.0) / top[t]) for t, w in naming.items()) / total
                 for d, p in profiles.items()}
 
+    def scope_worst(self, cands: list[Candidate]) -> dict[str, float]:
+        """Per retrieved document: how well it holds the naming term it holds least (its spread
+        against the retrieved document where that term is most spread, up to 1 at a quarter of
+        it). One missing name is enough to be out of scope, however many others it shares."""
+        profiles = {c.doc_id: doc_profile(self.docs[c.doc_id]) for c in cands
+                    if c.doc_id in self.docs and c.language == self.info.language}
+        if not profiles:
+            return {}
+        top = {t: max(p.spread.get(t, 0.0) for p in profiles.values()) for t in self.weights}
+        naming = [t for t in self.weights if top[t] >= 0.05]
+        return {d: min((min(1.0, 4 * p.spread.get(t, 0.0) / top[t]) for t in naming), default=1.0)
+                for d, p in profiles.items()}
+
     def cheap(self, cands: list[Candidate]) -> None:
         info = self.info
         typed = info.answer_type != "other"
         scope = self.scope(cands)
+        worst = self.scope_worst(cands)
         # translations of the question's terms in sentences of the other language count as matches
         cross = [c for c in cands if c.language != info.language]
         soft = {id(c): pair for c, pair in zip(cross, self.soft_matches(cross))}
@@ -357,8 +405,9 @@ class Features:
             toks = [t for t in tokenize(f"{c.label} {c.text}".replace("-", " ")) if t not in FRAME_WORDS]
             bigrams = set(zip(toks, toks[1:]))
             figs = _figures(c.text)
+            own_figs = _figures(_ENUMERATOR.sub("", c.text, count=1))  # not its paragraph number
             doc_len = max(len(d.text), 1) if d is not None else max(c.hit.chunk.end, 1)
-            type_ok = any(has_type(t, c.text) for t in [info.answer_type] + info.also_types)  # any ask's kind
+            type_ok = any(has_type(t, c.text, info.text) for t in [info.answer_type] + info.also_types)  # any ask's kind
             years = years_in(c.text)
             if info.answer_type == "date" and info.years:
                 # "by what year ... in the 2023 plan": a later year is a candidate answer, not another period
@@ -377,6 +426,7 @@ class Features:
                 definition = 1.0 if _DEFINES.search(c.text) else 0.5
             elif info.answer_type == "other" and _DEFINES.search(c.text) and in_sent:
                 definition = 0.25
+            in_prev = ({t for t in self.weights if t in words(c.prev)} - in_sent) if c.prev and _REFERS_BACK.search(c.text) else set()
             c.x = np.zeros(len(ALL), dtype=np.float32)
             # terms of the question that name the document ("Nepal's 2024/25 budget") say which document, not which sentence
             untitled = {t: w for t, w in self.weights.items() if t not in title}
@@ -406,7 +456,7 @@ class Features:
                 float(c.doc_id == self.top_doc),
                 float(type_ok),
                 float(typed and not type_ok),
-                math.log1p(len(figs)),
+                math.log1p(len(own_figs)),
                 period,
                 period_near,
                 period_match(info.years, c.lead),
@@ -427,6 +477,9 @@ class Features:
                 definition,
                 float(info.answer_type == "list" and bool(_LIST.search(c.text))),
                 float(stripped.endswith((":", "："))),
+                self._share(in_prev),
+                float(typed and type_ok) * self._share(in_sent | in_prev),
+                worst.get(c.doc_id, 1.0),
             ]
 
     # -- the costly part: a shortlist -------------------------------------------------------

@@ -26,7 +26,8 @@ DEFAULT_PATH = Path(__file__).with_name("answer_model.json")
 
 QUESTION = ["p1_logit", "p2_logit", "margin", "unknown_share", "any_unknown", "best_cov_sent", "best_cov_untitled",
             "best_type_miss", "best_period_conflict", "best_period_implicit", "best_scope", "best_doc_miss", "best_dense",
-            "best_hit_fused", "best_num_match", "typed", "log_terms", "two_asks"]
+            "best_hit_fused", "best_num_match", "typed", "log_terms", "two_asks", "best_miss_top", "best_scope_worst",
+            "best_phrase", "best_novelty"]
 
 
 class LinearHead(BaseModel):
@@ -85,6 +86,19 @@ def _load(path: str) -> AnswerModel:
     return AnswerModel.model_validate_json(Path(path).read_text(encoding="utf-8"))
 
 
+FIGURE_KINDS = frozenset({"percent", "amount", "number", "date"})
+
+
+def lacks_answer(answer_type: str, best_x: np.ndarray | None) -> bool:
+    """A question for a figure or a date whose best sentence holds none (beyond the question's
+    own): quoting it cannot answer, whatever the other evidence says ("On what date ...?" ->
+    "... in due course."). The refusal head alone learns this poorly: the ranker rarely puts such
+    a sentence first, so the dev sets hold a handful of examples."""
+    from assistant.answer.features import ALL
+
+    return answer_type in FIGURE_KINDS and best_x is not None and float(best_x[ALL.index("type_miss")]) > 0
+
+
 def question_vector(p_sorted: np.ndarray, best_x: np.ndarray | None, unknown_share: float, typed: bool,
                     n_terms: int, two_asks: bool = False) -> np.ndarray:
     """The refusal head's inputs for one question, from its ranked candidates. A question
@@ -100,6 +114,7 @@ def question_vector(p_sorted: np.ndarray, best_x: np.ndarray | None, unknown_sha
     bx = best_x if best_x is not None else np.zeros(len(ALL))
     get = lambda name: float(bx[ALL.index(name)])  # noqa: E731
     return np.array([logit(p1), logit(p2), logit(p1) - logit(p2), unknown_share, float(unknown_share > 0),
-                     get("cov_sent"), get("cov_untitled"), get("type_miss"), get("period_conflict"),
+                     get("cov_sent") + get("cov_antecedent"), get("cov_untitled"), get("type_miss"), get("period_conflict"),
                      get("period_implicit"), get("scope"), get("doc_miss"), get("dense"), get("hit_fused"),
-                     get("num_match"), float(typed), math.log1p(n_terms), float(two_asks)], dtype=np.float64)
+                     get("num_match"), float(typed), math.log1p(n_terms), float(two_asks), get("miss_top"),
+                     get("scope_worst"), get("phrase"), get("novelty")], dtype=np.float64)

@@ -89,7 +89,8 @@ def answer_type(q: str) -> str:
         return "amount"  # "what is the allocation for X", "what grant is allocated": the head noun asks for money
     if re.search(r"\bhow (many|much)\b|\bwhat (number|amount|total|sum|value|level)\b|多少|几(?![时月])|多大", ql):
         return "number"
-    if re.search(r"\bwhen\b|\bby when\b|\b(what|which) (year|date|month|quarter|time|deadline)\b|\bhow long\b|何时|什么时候|什么时间|哪一年|哪年|哪个季度|几月|期限|截止|截至", ql):
+    # "when" as the question's word, not as a conjunction ("what cost does it imply when ...")
+    if re.search(r"(?:^|[,;:]\s*|\b(?:and|by|from|until|till|since|so|then)\s+)when\b|\b(what|which) (year|date|month|quarter|time|deadline)\b|\bhow long\b|何时|什么时候|什么时间|哪一年|哪年|哪个季度|几月|期限|截止|截至", ql):
         return "date"
     if re.search(r"\bwho\b|\bwhich (body|agency|official|person|organi[sz]ation|department|ministry|commission)\b|谁|哪[个些家]?(?:部门|单位|机构|机关)", ql):
         return "person"
@@ -221,7 +222,24 @@ def is_comparison(question: str) -> bool:
     if _COMPARE.search(question) and (len(set(_YEAR.findall(question))) >= 2 or bool(
             re.search(r"\b(compare[sd]?|versus|vs\.?|than)\b|相比|比较|对比", question, re.I))):
         return True
-    return bool(comparison_parts(question)) and bool(re.search(r"\b(and|or)\b|[和与及]", question))
+    return bool(comparison_parts(question)) and _sides_joined(question)
+
+
+def _sides_joined(question: str) -> bool:
+    """Two names or periods joined to each other ("Westland's for 2031 or Eastmoor's", 「2030年和2031年」),
+    not merely two in one question ("What export and job goals does Westland's Digital
+    Decade set?" names one thing, of Westland)."""
+    names = [m.group(1) for m in _NAME.finditer(question)
+             if m.group(1).lower() not in frame_words() and m.group(1).split()[0].lower() not in _NOT_NAMES]
+    periods = [m.group(1) for m in _PERIOD.finditer(question)]
+    for side in (names, periods):
+        seen = list(dict.fromkeys(side))
+        if len(seen) >= 2:
+            a, b = seen[0], seen[1]
+            between = question[question.find(a) + len(a):question.find(b, question.find(a) + len(a))]
+            if len(between) <= 40 and re.search(r"\b(?:and|or|versus|vs\.?|with|than)\b|[和与及或、]", between, re.I):
+                return True
+    return False
 
 
 _NOT_NAMES = frozenset("what which how when who whom whose where why the a an in on by for and or under according "

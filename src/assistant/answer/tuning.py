@@ -28,11 +28,14 @@ from typing import Callable
 import numpy as np
 
 from assistant.answer.features import ALL, CHEAP, covers_question
-from assistant.answer.model import QUESTION, AnswerModel, LinearHead, question_vector
+from assistant.answer.model import QUESTION, AnswerModel, LinearHead, lacks_answer, question_vector
 from assistant.answer.question import asks_two
 
 MAX_ANSWERED_UNANSWERABLE = 0.10   # at most one unanswerable question in ten gets an answer
 SECOND_SENTENCE_COST = 0.1         # a runner-up is quoted only if it fixes one answer per ten it is added to
+REFUSAL_C = 0.02                   # the refusal head's regularisation: some 150 questions for 22 inputs want a strong
+                                   # prior (at 0.1 its weights took spurious signs, such as a term the index never
+                                   # mentions making an answer more likely, and a fixture's unanswerable question was answered)
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Record:
     texts: list[str] = field(default_factory=list)   # the candidates (for reading misses)
     special: bool = False   # answered by a stage before the extractive one (byline, ledger): not for the ranker
     two_asks: bool = False  # the question asks two things (a refusal feature)
+    answer_type: str = "other"  # the kind of answer asked for (figure and date questions lacking one are refused)
 
     @property
     def answerable(self) -> bool:
@@ -132,7 +136,7 @@ def collect(assistant, qset: QuestionSet, items: list[dict]) -> list[Record]:
         y = np.array([bool(ev) and overlaps(c.text, ev) for c in an.cands], dtype=bool)
         out.append(Record(qset.name, item, group_of(item, qset), X, y, an.unknown_share,
                           turn.info.answer_type != "other", len(turn.info.terms), [c.text for c in an.cands], special,
-                          asks_two(turn.info.text)))
+                          asks_two(turn.info.text), turn.info.answer_type))
     return out
 
 
@@ -280,14 +284,26 @@ def fit_refusal(held: list[Heldout], second_ratio: float, C: float) -> LinearHea
     return fit_head(X, y, QUESTION, C)
 
 
-def choose_threshold(probs: np.ndarray, answerable: np.ndarray, limit: float = MAX_ANSWERED_UNANSWERABLE) -> float:
-    """The lowest threshold at which at most `limit` of the unanswerable questions get an answer."""
-    un = np.sort(probs[~answerable])[::-1]
+def lowest_threshold(unanswerable: np.ndarray, limit: float = MAX_ANSWERED_UNANSWERABLE) -> float:
+    """The lowest threshold at which at most `limit` of these unanswerable questions get an answer."""
+    un = np.sort(unanswerable)[::-1]
     if not len(un):
         return 0.0
     allowed = int(np.floor(limit * len(un)))
     # answered when p >= t: t just above the (allowed+1)-th highest unanswerable probability
     return float(np.nextafter(un[allowed], 1.0)) if allowed < len(un) else 0.0
+
+
+def choose_threshold(probs: np.ndarray, answerable: np.ndarray, limit: float = MAX_ANSWERED_UNANSWERABLE,
+                     resamples: int = 200) -> float:
+    """The threshold that answers at most `limit` of the unanswerable questions, averaged over
+    bootstrap resamples of them: with some forty such questions the plain rule hangs on the
+    fourth or fifth highest probability alone, and moved by up to 0.2 from fold to fold."""
+    un = probs[~answerable]
+    if not len(un):
+        return 0.0
+    rng = np.random.default_rng(0)
+    return float(np.mean([lowest_threshold(rng.choice(un, len(un)), limit) for _ in range(resamples)]))
 
 
 def fit(records: list[Record], C: float = 0.1, shortlist: int = 8, inner_k: int = 5) -> AnswerModel:
@@ -297,18 +313,19 @@ def fit(records: list[Record], C: float = 0.1, shortlist: int = 8, inner_k: int 
     held = heldout_rankings(records, C, shortlist, inner_k)
     ratio = choose_second_ratio(held)
     two_ask_ratio = choose_two_ask_ratio(held)
-    refusal = fit_refusal(held, ratio, C)
+    refusal = fit_refusal(held, ratio, REFUSAL_C)
     # held-out refusal probabilities: the refusal head fitted without each inner fold
     probs, ans = [], []
     for f in _groups_folds([h.record.group for h in held], inner_k):
-        head = fit_refusal([h for h in held if h.record.group not in f], ratio, C)
+        head = fit_refusal([h for h in held if h.record.group not in f], ratio, REFUSAL_C)
         for h in held:
             if h.record.group in f:
-                probs.append(float(head.prob(qvec(h))[0]))
+                refused = len(h.idx) and lacks_answer(h.record.answer_type, h.record.X[h.idx[0]])
+                probs.append(0.0 if refused else float(head.prob(qvec(h))[0]))
                 ans.append(h.record.answerable)
     threshold = choose_threshold(np.array(probs), np.array(ans, dtype=bool))
     return AnswerModel(prefilter=pre, ranker=rank, refusal=refusal, threshold=threshold, second_ratio=ratio,
-                       two_ask_ratio=two_ask_ratio, shortlist=shortlist, meta={"fitted": True, "questions": len(records), "C": C})
+                       two_ask_ratio=two_ask_ratio, shortlist=shortlist, meta={"fitted": True, "questions": len(records), "C": C, "C_refusal": REFUSAL_C})
 
 
 # ---------------------------------------------------------------- out of fold
