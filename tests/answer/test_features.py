@@ -112,6 +112,7 @@ def test_a_figure_answer_is_a_figure_of_the_content_beyond_what_the_question_say
     # Chinese numerals count before a unit, not inside words such as 进一步 or a plan's name
     assert not has_type("number", "进一步统一标准，并同“十五五”规划目标相衔接。")
     assert has_type("number", "新建三座水库，新增就业900万人以上。")
+    assert has_type("number", "职业院校实践性教学课时原则上占总课时一半以上。")   # a share answers "how many" too
     # what the question already says is no answer to it
     assert not has_type("person", "A Harbour Reform Commission will be formed.", "Who will chair the Harbour Reform Commission?")
     assert has_type("person", "It will be chaired by the Port Authority.", "Who will chair the Harbour Reform Commission?")

@@ -51,7 +51,7 @@ _PERCENT = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|％|percent\b|per cent\b|percent
                       r"|一半|半数|过半|[一二三四五六七八九十]分之[一二三四五六七八九十]", re.I)  # a share in words is a share too
 # Chinese numerals count as a number only before a unit or classifier: 一 alone is in 进一步, 统一, 一些
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|lakh|crore|dozen|half)\b"
-                     r"|[一二三四五六七八九十两][一二三四五六七八九十百千万亿两]*(?:个|项|条|所|家|座|名|位|次|倍|万|亿|千|百|元|吨|公里|亩|户|人|批|类|种|件|台|部|省|年以上)", re.I)
+                     r"|[一二三四五六七八九十两][一二三四五六七八九十百千万亿两]*(?:个|项|条|所|家|座|名|位|次|倍|万|亿|千|百|元|吨|公里|亩|户|人|批|类|种|件|台|部|省|年以上|半|成)", re.I)
 # a sentence's paragraph or item number ("12.", "C.4", "(iv)", "二、"): where it stands, not a figure it gives
 _ENUMERATOR = re.compile(r"^\s*(?:\(?\d{1,3}[.)](?!\d)|[A-Z]\.\d{1,3}\b|\(?[ivxlc]{1,5}[.)]|\(?[a-z][.)]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*")
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion|lakh|crore|bn|mn)\s+)?(?:yuan|dollars?|euros?|rupees?|rmb|cny|usd|cedis?)\b"
@@ -280,8 +280,8 @@ def has_type(kind: str, text: str, asked: str = "") -> bool:
     """Whether the sentence holds an answer of the asked kind, beyond what the question (`asked`) says."""
     if kind == "percent":
         return _beyond(_PERCENT, text, asked)
-    if kind == "number":
-        return _beyond(_NUMBER, content_figures_text(text), asked)
+    if kind == "number":  # "how many of them": "more than half", 「一半以上」 answer it too
+        return _beyond(_NUMBER, content_figures_text(text), asked) or _beyond(_PERCENT, text, asked)
     if kind == "amount":
         rest = content_figures_text(text)
         return (_beyond(_AMOUNT, text, asked) or (_beyond(_NUMBER, rest, asked) and bool(re.search(r"\d", rest)))
