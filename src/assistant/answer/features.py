@@ -347,40 +347,31 @@ class Features:
         return self._ledger[doc_id]
 
     # -- the cheap part: every candidate -------------------------------------------------
-    def scope(self, cands: list[Candidate]) -> dict[str, float]:
-        """Per retrieved document: how much it is the one the question is about. Terms spread
-        over a document ("India" in India's budget speech) name it; a document where the
-        question's naming terms are rare (Nepal's speech, for a question about India) is out of scope."""
+    def scope(self, cands: list[Candidate]) -> tuple[dict[str, float], dict[str, float]]:
+        """Per retrieved document: how much it is the one the question is about, and how well it
+        holds the naming term it holds least. Terms spread over a document ("India" in India's
+        budget speech) name it; a document where the question's naming terms are rare (Nepal's
+        speech, for a question about India) is out of scope, and one missing name is enough,
+        however many others it shares (a term counts as held from a quarter of its spread in
+        the retrieved document where it is most spread)."""
         profiles = {c.doc_id: doc_profile(self.docs[c.doc_id]) for c in cands
                     if c.doc_id in self.docs and c.language == self.info.language}  # other languages: neutral
         if not profiles:
-            return {}
+            return {}, {}
         top = {t: max(p.spread.get(t, 0.0) for p in profiles.values()) for t in self.weights}
         naming = {t: w for t, w in self.weights.items() if top[t] >= 0.05}
+        worst = {d: min((min(1.0, 4 * p.spread.get(t, 0.0) / top[t]) for t in naming), default=1.0)
+                 for d, p in profiles.items()}
         total = sum(naming.values())
         if not total:
-            return {d: 1.0 for d in profiles}
-        return {d: sum(w * min(1.0, p.spread.get(t, 0.0) / top[t]) for t, w in naming.items()) / total
-                for d, p in profiles.items()}
-
-    def scope_worst(self, cands: list[Candidate]) -> dict[str, float]:
-        """Per retrieved document: how well it holds the naming term it holds least (its spread
-        against the retrieved document where that term is most spread, up to 1 at a quarter of
-        it). One missing name is enough to be out of scope, however many others it shares."""
-        profiles = {c.doc_id: doc_profile(self.docs[c.doc_id]) for c in cands
-                    if c.doc_id in self.docs and c.language == self.info.language}
-        if not profiles:
-            return {}
-        top = {t: max(p.spread.get(t, 0.0) for p in profiles.values()) for t in self.weights}
-        naming = [t for t in self.weights if top[t] >= 0.05]
-        return {d: min((min(1.0, 4 * p.spread.get(t, 0.0) / top[t]) for t in naming), default=1.0)
-                for d, p in profiles.items()}
+            return {d: 1.0 for d in profiles}, worst
+        return ({d: sum(w * min(1.0, p.spread.get(t, 0.0) / top[t]) for t, w in naming.items()) / total
+                 for d, p in profiles.items()}, worst)
 
     def cheap(self, cands: list[Candidate]) -> None:
         info = self.info
         typed = info.answer_type != "other"
-        scope = self.scope(cands)
-        worst = self.scope_worst(cands)
+        scope, worst = self.scope(cands)
         # translations of the question's terms in sentences of the other language count as matches
         cross = [c for c in cands if c.language != info.language]
         soft = {id(c): pair for c, pair in zip(cross, self.soft_matches(cross))}

@@ -229,11 +229,7 @@ def _sides_joined(question: str) -> bool:
     """Two names or periods joined to each other ("Westland's for 2031 or Eastmoor's", 「2030年和2031年」),
     not merely two in one question ("What export and job goals does Westland's Digital
     Decade set?" names one thing, of Westland)."""
-    names = [m.group(1) for m in _NAME.finditer(question)
-             if m.group(1).lower() not in frame_words() and m.group(1).split()[0].lower() not in _NOT_NAMES]
-    periods = [m.group(1) for m in _PERIOD.finditer(question)]
-    for side in (names, periods):
-        seen = list(dict.fromkeys(side))
+    for seen in (_names(question), list(dict.fromkeys(m.group(1) for m in _PERIOD.finditer(question)))):
         if len(seen) >= 2:
             a, b = seen[0], seen[1]
             between = question[question.find(a) + len(a):question.find(b, question.find(a) + len(a))]
@@ -275,13 +271,18 @@ def _tidy(text: str) -> str:
     return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", text)
 
 
+def _names(question: str) -> list[str]:
+    """The capitalised names a question holds (countries, programmes), once each, in order."""
+    return [n for n in dict.fromkeys(m.group(1) for m in _NAME.finditer(question))
+            if n.lower() not in frame_words() and n.split()[0].lower() not in _NOT_NAMES]
+
+
 def comparison_parts(question: str) -> list[str]:
     """The two sides of a comparison as separate questions, so each side is retrieved on
     its own: by period ("2022年和2023年…" -> one question per year) or by the names that
     differ ("Ghana's for 2025 or Nepal's for 2024/25" -> one per country)."""
     periods = list(dict.fromkeys(m.group(1) for m in _PERIOD.finditer(question)))
-    names = [n for n in dict.fromkeys(m.group(1) for m in _NAME.finditer(question))
-             if n.lower() not in frame_words() and n.split()[0].lower() not in _NOT_NAMES]
+    names = _names(question)
     for side in (names if len(names) >= 2 else [], periods if len(periods) >= 2 else []):
         if len(side) >= 2:
             parts = []
